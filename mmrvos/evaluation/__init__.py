@@ -1,0 +1,2 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+import mmdet.evaluation  # noqa: F401

@@ -1,0 +1,1 @@
+# Copyright (c) mmrvos contributors. All rights reserved.

@@ -1,0 +1,18 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+import os
+
+# torch >= 2.6 loads with weights_only=True by default; mmengine 0.10.7 needs the old behaviour to
+# resume its own checkpoints.
+os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope='session', autouse=True)
+def mmrvos_scope():
+    """Register every module and make ``mmrvos`` the default scope for the whole session."""
+    from mmrvos.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    yield
