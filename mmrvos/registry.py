@@ -65,7 +65,7 @@ OPTIM_WRAPPERS = Registry(
     'optim_wrapper', parent=MMDET_OPTIM_WRAPPERS, locations=['mmrvos.engine'])
 # manage constructors that customize the optimization hyperparameters
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    'optimizer wrapper constructor',
+    'optimizer constructor',
     parent=MMDET_OPTIM_WRAPPER_CONSTRUCTORS,
     locations=['mmrvos.engine'])
 # manage all kinds of parameter schedulers like `MultiStepLR`

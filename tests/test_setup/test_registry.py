@@ -47,7 +47,7 @@ def test_build_mmdet_hungarian_assigner():
     gt_masks[0, :4, :4] = 1
     pred_masks = torch.full((3, 8, 8), -10.)
     pred_masks[2, :4, :4] = 10.  # only query 2 matches the ground truth
-    result = assigner.assign(InstanceData(masks=pred_masks), InstanceData(masks=gt_masks, labels=torch.zeros(1)))
+    result = assigner.assign(InstanceData(masks=pred_masks), InstanceData(masks=gt_masks, labels=torch.zeros(1, dtype=torch.long)))
     assert result.gt_inds.tolist() == [0, 0, 1]
 
 
