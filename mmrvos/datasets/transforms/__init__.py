@@ -1,0 +1,10 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+from .clip_sampling import RVOSClipSample
+from .formatting import PackRVOSInputs
+from .loading import LoadRVOSAnnotations, LoadRVOSFrame
+from .text_flip import TextAwareRandomFlip, swap_left_right
+
+__all__ = [
+    'RVOSClipSample', 'LoadRVOSFrame', 'LoadRVOSAnnotations', 'TextAwareRandomFlip', 'swap_left_right',
+    'PackRVOSInputs'
+]
