@@ -1,0 +1,51 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+"""tools/dataset_converters/make_synthetic_rvos.py: generate, skip when up to date, refuse, --force."""
+import importlib.util
+import json
+import os
+import os.path as osp
+
+import pytest
+
+TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters', 'make_synthetic_rvos.py')
+
+
+@pytest.fixture(scope='module')
+def tool():
+    spec = importlib.util.spec_from_file_location('make_synthetic_rvos', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cli_generates_skips_refuses_and_forces(tool, tmp_path, capsys):
+    out = str(tmp_path / 'syn')
+    args = ['--out', out, '--num-train', '2', '--num-valid', '1', '--frames', '10', '12', '--seed', '4']
+    assert tool.main(args) == 0
+    info = json.load(open(osp.join(out, 'synthetic_info.json')))
+    assert info['seed'] == 4 and info['config']['num_frames'] == [10, 12]
+    assert sorted(os.listdir(osp.join(out, 'train', 'JPEGImages'))) == ['train_0000', 'train_0001']
+    assert sorted(os.listdir(osp.join(out, 'valid', 'Annotations'))) == ['valid_0000']
+    assert not osp.exists(out + '.partial')
+    stamp = os.stat(osp.join(out, 'synthetic_info.json')).st_mtime_ns
+
+    assert tool.main(args) == 0  # same arguments: nothing to do
+    assert 'nothing to do' in capsys.readouterr().out
+    assert os.stat(osp.join(out, 'synthetic_info.json')).st_mtime_ns == stamp
+
+    info_path = osp.join(out, 'synthetic_info.json')
+    with open(info_path, 'w') as f:  # written by an older generator: regenerated without --force
+        json.dump(dict(info, version=0), f)
+    assert tool.main(args) == 0 and 'regenerating' in capsys.readouterr().out
+    assert json.load(open(info_path))['version'] == info['version']
+
+    other = args[:-1] + ['5']
+    assert tool.main(other) == 1 and '--force' in capsys.readouterr().err
+    assert tool.main(other + ['--force']) == 0
+    assert json.load(open(osp.join(out, 'synthetic_info.json')))['seed'] == 5
+
+    foreign = tmp_path / 'foreign'
+    foreign.mkdir()
+    (foreign / 'keep.txt').write_text('not ours')
+    assert tool.main(['--out', str(foreign), '--force']) == 1
+    assert (foreign / 'keep.txt').read_text() == 'not ours'
