@@ -1,0 +1,44 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+from .a2d_measures import (
+                           AP_NAMES,
+                           DEFAULT_IOU_THRESHOLDS,
+                           build_coco_gt,
+                           coco_mask_ap,
+                           encode_mask,
+                           mask_iou_float32,
+                           precision_at_k_and_iou,
+)
+from .mask_io import (
+                           decode_rle_union,
+                           read_binary_png,
+                           read_binary_sequence,
+                           read_davis_gt,
+                           read_index_png,
+                           read_index_sequence,
+                           write_binary_png,
+)
+from .rvos_protocols import (
+                           expression_jf,
+                           label_map_from_masks,
+                           split_label_map,
+                           summarize_davis_objects,
+                           summarize_expressions,
+                           unsupervised_jf,
+)
+from .video_measures import (
+                           boundary_measure,
+                           boundary_radius,
+                           disk_kernel,
+                           mask_to_boundary,
+                           region_similarity,
+                           sequence_statistics,
+)
+
+__all__ = [
+    'region_similarity', 'boundary_measure', 'mask_to_boundary', 'disk_kernel', 'boundary_radius',
+    'sequence_statistics', 'split_label_map', 'label_map_from_masks', 'unsupervised_jf',
+    'summarize_davis_objects', 'expression_jf', 'summarize_expressions', 'mask_iou_float32', 'encode_mask',
+    'build_coco_gt', 'coco_mask_ap', 'precision_at_k_and_iou', 'AP_NAMES', 'DEFAULT_IOU_THRESHOLDS',
+    'read_index_png', 'read_binary_png', 'read_index_sequence', 'read_binary_sequence', 'read_davis_gt',
+    'decode_rle_union', 'write_binary_png'
+]
