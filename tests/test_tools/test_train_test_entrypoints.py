@@ -47,7 +47,11 @@ class _ToyLineDataset(BaseDataset):
         super().__init__(serialize_data=False, **kwargs)
 
     def load_data_list(self):
-        return [dict(inputs=torch.tensor(i / 10), data_samples=torch.tensor(2 * i / 10 + 1)) for i in range(10)]
+        return [dict(inputs=torch.tensor(i / 50), data_samples=torch.tensor(2 * i / 50 + 1)) for i in range(50)]
+
+    def prepare_data(self, idx):
+        info = self.get_data_info(idx)
+        return dict(inputs=info['inputs'], data_samples=info['data_samples'])
 
 
 @METRICS.register_module(force=True)
@@ -71,11 +75,11 @@ _loader = dict(batch_size=5, num_workers=0, dataset=dict(type='_ToyLineDataset')
 train_dataloader = dict(_loader, sampler=dict(type='DefaultSampler', shuffle=True))
 test_dataloader = _loader
 test_evaluator = dict(type='_ToyMSEMetric')
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=10000)
+# epoch-based: mmengine's infinite (iter-based) loader sleeps 2 s at every epoch end
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_interval=10000)
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.3))
-default_hooks = dict(checkpoint=dict(interval=300, by_epoch=False), logger=dict(interval=100))
-log_processor = dict(by_epoch=False)
+default_hooks = dict(checkpoint=dict(interval=20), logger=dict(interval=100))
 auto_scale_lr = dict(enable=False, base_batch_size=5)
 """)
     return str(cfg)
@@ -99,7 +103,7 @@ def test_train_then_test_a_toy_config(tmp_path):
     cfg = train.build_config(train.parse_args([cfg_file, '--work-dir', work_dir, '--auto-scale-lr']))
     assert cfg.auto_scale_lr.enable and cfg.work_dir == work_dir and cfg.default_scope == 'mmrvos'
     train.main([cfg_file, '--work-dir', work_dir, '--cfg-options', 'randomness.seed=0'])
-    ckpt = osp.join(work_dir, 'iter_300.pth')
+    ckpt = osp.join(work_dir, 'epoch_20.pth')
     assert osp.isfile(ckpt)
 
     test = _load_tool('test')
@@ -107,7 +111,7 @@ def test_train_then_test_a_toy_config(tmp_path):
     test.main([cfg_file, ckpt, '--work-dir', work_dir, '--out', out])
     with open(out, 'rb') as f:
         preds = pickle.load(f)
-    assert len(preds) == 10
+    assert len(preds) == 50
     # the trained line is close to y = 2x + 1: the Runner really optimised and the checkpoint was loaded
     mse = sum(float((p['pred'] - p['gt']) ** 2) for p in preds) / len(preds)
     assert mse < 1e-3, mse
