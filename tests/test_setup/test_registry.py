@@ -47,7 +47,8 @@ def test_build_mmdet_hungarian_assigner():
     gt_masks[0, :4, :4] = 1
     pred_masks = torch.full((3, 8, 8), -10.)
     pred_masks[2, :4, :4] = 10.  # only query 2 matches the ground truth
-    result = assigner.assign(InstanceData(masks=pred_masks), InstanceData(masks=gt_masks, labels=torch.zeros(1, dtype=torch.long)))
+    gt = InstanceData(masks=gt_masks, labels=torch.zeros(1, dtype=torch.long))
+    result = assigner.assign(InstanceData(masks=pred_masks), gt)
     assert result.gt_inds.tolist() == [0, 0, 1]
 
 
@@ -78,7 +79,8 @@ def test_build_and_check_mmcv_multiscale_deformable_attention():
         weights = attn.attention_weights(query).view(bs, num_query, num_heads, num_levels * num_points)
         weights = weights.softmax(-1).view(bs, num_query, num_heads, num_levels, num_points)
         normalizer = torch.stack([spatial_shapes[..., 1], spatial_shapes[..., 0]], -1)
-        locations = reference_points[:, :, None, :, None, :] + offsets / normalizer[None, None, None, :, None, :]
+        normalizer = normalizer[None, None, None, :, None, :]
+        locations = reference_points[:, :, None, :, None, :] + offsets / normalizer
         expected = multi_scale_deformable_attn_pytorch(v, spatial_shapes, locations, weights)
         expected = attn.output_proj(expected) + query
     assert out.shape == (bs, num_query, embed_dims)

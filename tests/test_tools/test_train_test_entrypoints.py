@@ -16,7 +16,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'mmrvos_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
+    path = osp.join(ROOT, 'tools', f'{name}.py')
+    spec = importlib.util.spec_from_file_location(f'mmrvos_tool_{name}', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -47,7 +48,8 @@ class _ToyLineDataset(BaseDataset):
         super().__init__(serialize_data=False, **kwargs)
 
     def load_data_list(self):
-        return [dict(inputs=torch.tensor(i / 50), data_samples=torch.tensor(2 * i / 50 + 1)) for i in range(50)]
+        xs = [i / 50 for i in range(50)]
+        return [dict(inputs=torch.tensor(x), data_samples=torch.tensor(2 * x + 1)) for x in xs]
 
     def prepare_data(self, idx):
         info = self.get_data_info(idx)

@@ -42,8 +42,8 @@ def main() -> None:
     print(f'MultiScaleDeformableAttention (mmcv, CPU path): output {tuple(out.shape)}')
 
     assigner = TASK_UTILS.build(dict(type='HungarianAssigner', match_costs=[dict(type='DiceCost')]))
-    result = assigner.assign(InstanceData(masks=torch.rand(4, 8, 8)),
-                             InstanceData(masks=(torch.rand(1, 8, 8) > 0.5).float(), labels=torch.zeros(1, dtype=torch.long)))
+    gt = InstanceData(masks=(torch.rand(1, 8, 8) > 0.5).float(), labels=torch.zeros(1, dtype=torch.long))
+    result = assigner.assign(InstanceData(masks=torch.rand(4, 8, 8)), gt)
     print(f'HungarianAssigner (mmdet): ground truth matched to query {int(result.gt_inds.argmax())}')
     print(f'mmrvos installation OK ({time.time() - start:.1f} s)')
 
