@@ -1,0 +1,14 @@
+# Ref-DAVIS17 evaluation of the model trained with soc_video-swin-b_joint_8xb1-30e_ref-ytvos.py
+# (the official code evaluates its Ref-YouTube-VOS models on Ref-DAVIS17): each expression's video is cut
+# into windows of 36 frames, one query per window. Test only: tools/test.py CONFIG CHECKPOINT.
+_base_ = [
+    '../_base_/models/soc_video-swin-b.py',
+    '../_base_/datasets/ref_davis17.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(test_cfg=dict(query_selection='video', clip_length=36))
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+val_evaluator = dict(type='RefDAVISMetric')
+test_evaluator = val_evaluator

@@ -1,0 +1,10 @@
+# SOC, Video Swin-B (Kinetics-400, ImageNet-22k), fine-tuned on Ref-YouTube-VOS from RefCOCO pre-training.
+# Model as in ../_base_/models/soc_video-swin-b.py.
+_base_ = './soc_video-swin-t_refcoco-pre_8xb1-20e_ref-ytvos.py'
+
+model = dict(
+    backbone=dict(
+        arch='base', pretrained='checkpoints/video_swin/swin_base_patch244_window877_kinetics400_22k.pth'),
+    neck=dict(in_channels=[256, 512, 1024]),
+    head=dict(mask_head=dict(fpn_dims=(256, 256, 128))))
+load_from = 'checkpoints/soc_video-swin-b_8xb8-30e_refcoco-pre.pth'

@@ -1,0 +1,15 @@
+# JHMDB-Sentences evaluation of the model trained with soc_video-swin-t_2xb2-40e_a2d-sentences.py
+# (the official code evaluates its A2D-Sentences models on JHMDB-Sentences): all queries scored on the
+# annotated frame of each 8-frame window. Test only: tools/test.py CONFIG CHECKPOINT.
+_base_ = [
+    '../_base_/models/soc_video-swin-t.py',
+    '../_base_/datasets/jhmdb_sentences.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(test_cfg=dict(query_selection='all', key_frames='annotated', mask_upsample='via_input'))
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+val_evaluator = dict(
+    type='A2DSentencesMetric', protocol='all_queries', image_id_template='v_{video_id}_f_{frame_number}')
+test_evaluator = val_evaluator

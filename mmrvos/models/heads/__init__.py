@@ -1,0 +1,6 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+from .dynamic_mask_head import SOCDynamicMaskHead
+from .semantic_integration_head import SemanticIntegrationHead
+from .soc_head import SOCHead
+
+__all__ = ['SOCDynamicMaskHead', 'SemanticIntegrationHead', 'SOCHead']

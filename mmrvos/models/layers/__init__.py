@@ -1,0 +1,7 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+from .fpn_spatial_decoder import FPNSpatialDecoder
+from .mmf import MultimodalFusion
+from .positional_encoding import SinePositionalEncoding1D
+from .video_object_cluster import VideoObjectCluster
+
+__all__ = ['FPNSpatialDecoder', 'MultimodalFusion', 'SinePositionalEncoding1D', 'VideoObjectCluster']

@@ -1,0 +1,4 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+from .mmf_neck import MMFNeck
+
+__all__ = ['MMFNeck']

@@ -1,0 +1,123 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+from typing import Dict, List, Optional, Sequence
+
+import torch.nn.functional as F
+from mmdet.models.layers import SinePositionalEncoding
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+
+from mmrvos.registry import MODELS
+
+from ..layers import MultimodalFusion
+
+
+def resize_padding_mask(mask: Tensor, size: Sequence[int]) -> Tensor:
+    """Nearest-resize a (N, H, W) bool padding mask to ``size`` (as the official code does)."""
+    return F.interpolate(mask[None].float(), size=tuple(size)).bool()[0]
+
+
+@MODELS.register_module()
+class MMFNeck(BaseModule):
+    """Multi-modal fusion (MMF) neck of SOC.
+
+    Builds the four levels of the deformable transformer and fuses text into them:
+
+    * levels 0-2: 1x1 conv + GroupNorm(32) on the backbone stages of stride 8, 16, 32; level 3: a 3x3
+      stride-2 conv + GroupNorm on the stride-32 stage (stride 64);
+    * language-to-vision (``vlf``, shared by the four levels): every visual token is gated by its
+      attention over the words, ``V * MHA(V, W + P_w, W)``;
+    * vision-to-language (``lvf``, shared by levels 0-2): the words of a clip are gated by their attention
+      over all visual tokens of the clip's frames, ``W * MHA(W, V + P_v, V)`` (un-fused ``V``). Only the
+      stride-32 result is used (mean-pooled, it is the text side of the contrastive loss).
+
+    ``W`` is always the projected text, never chained. 2-D sine position encodings (DETR style,
+    ``offset=-0.5``) are computed from each level's padding mask.
+
+    Args:
+        in_channels (Sequence[int]): Channels of the backbone stages of stride 8, 16, 32.
+        embed_dims (int): Model dimension. Defaults to 256.
+        num_heads (int): Attention heads of the two fusion blocks. Defaults to 8.
+        num_levels (int): Transformer levels, ``len(in_channels) + 1``. Defaults to 4.
+        init_cfg (dict, optional): Initialisation config. Defaults to None.
+    """
+
+    def __init__(self,
+                 in_channels: Sequence[int] = (192, 384, 768),
+                 embed_dims: int = 256,
+                 num_heads: int = 8,
+                 num_levels: int = 4,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if num_levels != len(in_channels) + 1:
+            raise ValueError(f'num_levels must be len(in_channels) + 1, got {num_levels} and {in_channels}')
+        projs = [
+            nn.Sequential(nn.Conv2d(c, embed_dims, 1), nn.GroupNorm(32, embed_dims)) for c in in_channels
+        ]
+        projs.append(
+            nn.Sequential(nn.Conv2d(in_channels[-1], embed_dims, 3, stride=2, padding=1),
+                          nn.GroupNorm(32, embed_dims)))
+        self.input_proj = nn.ModuleList(projs)
+        self.vlf = MultimodalFusion(embed_dims, num_heads)
+        self.lvf = MultimodalFusion(embed_dims, num_heads)
+        self.positional_encoding = SinePositionalEncoding(
+            num_feats=embed_dims // 2, normalize=True, offset=-0.5)
+        self.embed_dims = embed_dims
+        self.num_levels = num_levels
+
+    def init_weights(self) -> None:
+        """Xavier-uniform input projections with zero bias, as the official code."""
+        super().init_weights()
+        for proj in self.input_proj:
+            nn.init.xavier_uniform_(proj[0].weight, gain=1)
+            nn.init.constant_(proj[0].bias, 0)
+
+    def _language_to_vision(self, feat: Tensor, num_frames: int, text: Dict[str, Tensor]) -> Tensor:
+        """Gate (N*T, C, h, w) visual features by the words of their clip."""
+        nt, c, h, w = feat.shape
+        tokens = feat.view(nt // num_frames, num_frames, c, h * w).permute(0, 1, 3, 2).reshape(
+            nt // num_frames, num_frames * h * w, c)
+        fused = self.vlf(tokens, text['word_feats'], text['word_mask'], pos=text['word_pos'])
+        return fused.view(nt // num_frames, num_frames, h * w, c).permute(0, 1, 3, 2).reshape(nt, c, h, w)
+
+    def forward(self, feats: Sequence[Tensor], frame_masks: Tensor, num_frames: int,
+                text: Dict[str, Tensor]) -> Dict[str, List[Tensor]]:
+        """Project and fuse.
+
+        Args:
+            feats (Sequence[Tensor]): Backbone stages of stride 8, 16, 32, each (N*T, C_i, h_i, w_i),
+                frames of a clip contiguous.
+            frame_masks (Tensor): (N*T, H, W) bool, True at padding pixels of the input frames.
+            num_frames (int): Frames per clip T.
+            text (dict[str, Tensor]): Output of the text encoder (``word_feats``, ``word_mask``,
+                ``word_pos``, each with N rows).
+
+        Returns:
+            dict: ``feats`` / ``masks`` / ``pos``: lists of ``num_levels`` tensors (N*T, C, h, w),
+            (N*T, h, w), (N*T, C, h, w); ``text_embeds`` (N, C): mean over the real tokens of the
+            vision-to-language fused words of the last backbone level.
+        """
+        srcs, masks, poses = [], [], []
+        fused_words = None
+        for lvl, feat in enumerate(feats):
+            src = self.input_proj[lvl](feat)
+            nt, c, h, w = src.shape
+            mask = resize_padding_mask(frame_masks, (h, w))
+            pos = self.positional_encoding(mask)
+            visual = src.view(nt // num_frames, num_frames, c, h * w).permute(0, 1, 3, 2).reshape(
+                nt // num_frames, num_frames * h * w, c)
+            visual_pos = pos.view(nt // num_frames, num_frames, c, h * w).permute(0, 1, 3, 2).reshape(
+                nt // num_frames, num_frames * h * w, c)
+            fused_words = self.lvf(
+                text['word_feats'], visual, mask.view(nt // num_frames, -1), pos=visual_pos)
+            srcs.append(self._language_to_vision(src, num_frames, text))
+            masks.append(mask)
+            poses.append(pos)
+        src = self.input_proj[len(feats)](feats[-1])
+        mask = resize_padding_mask(frame_masks, src.shape[-2:])
+        srcs.append(self._language_to_vision(src, num_frames, text))
+        masks.append(mask)
+        poses.append(self.positional_encoding(mask))
+
+        valid = (~text['word_mask']).to(fused_words.dtype)[..., None]
+        text_embeds = (fused_words * valid).sum(1) / valid.sum(1).clamp(min=1)
+        return dict(feats=srcs, masks=masks, pos=poses, text_embeds=text_embeds)

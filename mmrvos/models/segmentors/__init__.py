@@ -1,0 +1,4 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+from .soc import SOC
+
+__all__ = ['SOC']

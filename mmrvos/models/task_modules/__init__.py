@@ -1,0 +1,4 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+from .frame_averaged_cost import FrameAveragedCost
+
+__all__ = ['FrameAveragedCost']
