@@ -105,6 +105,9 @@ def main(argv=None) -> None:
     from mmdet.utils import setup_cache_size_limit_of_dynamo
     setup_cache_size_limit_of_dynamo()
     cfg = build_config(args)
+    # CPU-only machines: mmengine's pytorch launcher needs CUDA; start gloo instead (see the function)
+    from mmrvos.utils.dist_utils import setup_cpu_distributed
+    setup_cpu_distributed(cfg)
     runner = build_runner(cfg)
     runner.train()
 

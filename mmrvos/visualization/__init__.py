@@ -1,2 +1,6 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 import mmdet.visualization  # noqa: F401
+
+from .rvos_visualizer import RVOSLocalVisualizer
+
+__all__ = ['RVOSLocalVisualizer']

@@ -1,0 +1,75 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+"""RVOSInferencer and demo/video_demo.py with the real SOC model (tiny, random weights, offline RoBERTa)."""
+import importlib.util
+import json
+import os.path as osp
+
+import av
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from rvos_model_double import read_png_ids, tiny_soc_config
+
+from mmrvos.apis import RVOSInferencer, open_frame_source
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@pytest.fixture(scope='module')
+def soc_cfg(tmp_path_factory):
+    from mmrvos.testing import build_tiny_text_encoder_cfg
+    from mmrvos.testing import tiny_soc_cfg as tiny_model
+    tmp = tmp_path_factory.mktemp('tiny_soc')
+    model = tiny_model(build_tiny_text_encoder_cfg(str(tmp / 'roberta'), embed_dims=128))
+    return tiny_soc_config(str(tmp), model)
+
+
+@pytest.fixture(scope='module')
+def checkpoint(soc_cfg, tmp_path_factory):
+    """Random weights saved once, so that every inferencer below runs the same model."""
+    torch.manual_seed(0)
+    model = RVOSInferencer(soc_cfg, device='cpu', show_progress=False).model
+    path = str(tmp_path_factory.mktemp('ckpt') / 'tiny_soc.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
+    return path
+
+
+def test_soc_one_window_equals_whole_clip(soc_cfg, checkpoint, frame_folder):
+    """Windowed inference on a video that fits one window == SOC's own whole-clip prediction."""
+    text = 'the red square on the left'
+    result = RVOSInferencer(soc_cfg, checkpoint, device='cpu', show_progress=False)(
+        frame_folder, text, window_size=8, return_frames=True)
+    assert result['num_windows'] == 1
+
+    cfg = Config.fromfile(soc_cfg)
+    cfg.inference_cfg = dict(model_test_cfg=None)  # SOC keeps its own query selection (test_cfg 'video')
+    whole = RVOSInferencer(cfg, checkpoint, device='cpu', show_progress=False)
+    assert whole.model.test_cfg.get('query_selection', 'video') == 'video'
+    video = open_frame_source(frame_folder)
+    expected = whole.forward(whole.preprocess(list(video), list(range(8)), [text], video))[0]
+    for t, frame in enumerate(expected.video_data_samples):
+        pred = frame.pred_track_instances
+        assert pred.masks.shape == (1, 48, 64)
+        np.testing.assert_array_equal(result['masks'][t, 0], pred.masks[0].numpy())
+        assert result['scores'][t, 0] == pytest.approx(float(pred.scores[0]), abs=1e-6)
+
+
+def test_soc_demo_on_mp4_two_sentences(soc_cfg, checkpoint, video_file, tmp_path):
+    path = osp.join(ROOT, 'demo', 'video_demo.py')
+    spec = importlib.util.spec_from_file_location('mmrvos_video_demo', path)
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    out = tmp_path / 'out'
+    texts = ['the red square', 'the green square']
+    assert demo.main([video_file, soc_cfg, checkpoint, '--texts', *texts, '--out-dir', str(out), '--json',
+                      str(out / 'masks.json'), '--window-size', '3', '--window-overlap', '1',
+                      '--no-progress']) == 0
+    names, ids = read_png_ids(str(out))
+    assert names == [f'{t:05d}.png' for t in range(8)]
+    assert all(m.shape == (48, 64) and set(np.unique(m)) <= {0, 1, 2} for m in ids)
+    with av.open(str(out / 'overlay.mp4')) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 8
+    with open(out / 'masks.json') as f:
+        saved = json.load(f)
+    assert len(saved['frames']) == 8 and [o['obj_id'] for o in saved['frames'][0]['objects']] == [1, 2]
