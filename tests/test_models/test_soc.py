@@ -124,3 +124,49 @@ def test_soc_rejects_bad_input(tiny_soc_cfg):
     data['data_samples'][0].set_metainfo(dict(text=None))
     with pytest.raises(KeyError, match='clip0'):
         model.loss(**data)
+
+
+def _frame_level_cfg(tiny_soc_cfg):
+    cfg = copy.deepcopy(tiny_soc_cfg)
+    cfg['head']['voc'] = None
+    cfg['head']['loss_contrastive'] = None
+    return cfg
+
+
+def test_soc_frame_level_ablation_without_voc(tiny_soc_cfg):
+    model = _build(_frame_level_cfg(tiny_soc_cfg))
+    assert model.head.voc is None
+    model.train()
+    data = model.data_preprocessor(demo_rvos_inputs(num_frames=3, invisible_frames=(2, )), True)
+    losses = model.loss(**data)
+    assert not any('contrastive' in k for k in losses)
+    assert {'loss_cls', 'loss_mask', 'loss_dice', 'loss_bbox', 'loss_iou'} <= set(losses)
+    sum(losses.values()).backward()
+    missing = {n for n, p in model.named_parameters() if p.requires_grad and p.grad is None}
+    # only the text side that feeds VOC (sentence pooler) and the contrastive loss (lvf) goes unused
+    assert missing and all(n.startswith(('text_encoder.model.pooler.', 'neck.lvf.')) for n in missing), missing
+
+
+@pytest.mark.parametrize('with_voc', [False, True])
+def test_soc_frames_interact_only_through_voc(tiny_soc_cfg, with_voc):
+    cfg = copy.deepcopy(tiny_soc_cfg if with_voc else _frame_level_cfg(tiny_soc_cfg))
+    # a temporal window of 1 keeps Video Swin per frame, so only the query side can mix frames
+    cfg['backbone']['window_size'] = (1, 7, 7)
+    model = _build(cfg)
+    model.eval()
+    data = model.data_preprocessor(demo_rvos_inputs(num_frames=3), False)
+    single = model.data_preprocessor(demo_rvos_inputs(num_frames=3), False)
+    single['inputs'] = single['inputs'][:, 1:2]
+    with torch.no_grad():
+        clip = model._forward(data['inputs'], data['data_samples'])
+        frame = model._forward(single['inputs'], data['data_samples'])
+    same = torch.allclose(clip['cls_scores'][:, :, 1:2], frame['cls_scores'], atol=1e-5)
+    # without VOC a frame's prediction does not depend on the other frames of the clip
+    assert same != with_voc
+
+
+def test_soc_contrastive_loss_needs_voc(tiny_soc_cfg):
+    cfg = copy.deepcopy(tiny_soc_cfg)
+    cfg['head']['voc'] = None
+    with pytest.raises(ValueError, match='loss_contrastive=None'):
+        MODELS.build(cfg)

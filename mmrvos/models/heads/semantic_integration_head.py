@@ -46,7 +46,9 @@ class SemanticIntegrationHead(BaseModule):
         num_levels (int): Feature levels. Defaults to 4.
         encoder (dict): ``DeformableDetrTransformerEncoder`` config.
         decoder (dict): ``DeformableDetrTransformerDecoder`` config (``post_norm_cfg=None``).
-        voc (dict): :class:`VideoObjectCluster` arguments.
+        voc (dict, optional): :class:`VideoObjectCluster` arguments. ``None`` removes the video-level
+            object cluster (the frame-level ablation): every frame is predicted from its own frame
+            queries (frames still meet in the video backbone) and no ``video_queries`` are returned.
         mask_head (dict): Mask head config (``SOCDynamicMaskHead``).
         train_cfg (dict, optional): Training config (used by subclasses).
         test_cfg (dict, optional): Test config, keys ``official_layer0_quirk`` and others used by
@@ -61,7 +63,7 @@ class SemanticIntegrationHead(BaseModule):
                  num_levels: int = 4,
                  encoder: dict = dict(),
                  decoder: dict = dict(),
-                 voc: dict = dict(),
+                 voc: Optional[dict] = dict(),
                  mask_head: dict = dict(type='SOCDynamicMaskHead'),
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
@@ -81,10 +83,13 @@ class SemanticIntegrationHead(BaseModule):
         num_layers = self.decoder.num_layers
         self.class_embed = ModuleList([nn.Linear(embed_dims, num_classes) for _ in range(num_layers)])
         self.bbox_embed = ModuleList([MLP(embed_dims, embed_dims, 4, 3) for _ in range(num_layers)])
-        voc = dict(voc)
-        voc.setdefault('embed_dims', embed_dims)
-        voc.setdefault('num_frame_queries', num_queries)
-        self.voc = VideoObjectCluster(**voc)
+        if voc is None:
+            self.voc = None
+        else:
+            voc = dict(voc)
+            voc.setdefault('embed_dims', embed_dims)
+            voc.setdefault('num_frame_queries', num_queries)
+            self.voc = VideoObjectCluster(**voc)
         mask_head = copy.deepcopy(mask_head)
         mask_head.setdefault('embed_dims', embed_dims)
         self.mask_head = MODELS.build(mask_head)
@@ -182,7 +187,7 @@ class SemanticIntegrationHead(BaseModule):
             - cls_scores (L', N, T, Q, num_classes) logits.
             - bbox_preds (L', N, T, Q, 4) normalised (cx, cy, w, h).
             - mask_preds (L', N, T, Q, H/4, W/4) logits.
-            - video_queries (L', N, Q_v, C) VOC outputs.
+            - video_queries (L', N, Q_v, C) VOC outputs (absent without VOC).
             - text_embeds (N, C) text side of the contrastive loss.
         """
         trans = self.forward_transformer(neck_outs['feats'], neck_outs['masks'], neck_outs['pos'])
@@ -191,15 +196,20 @@ class SemanticIntegrationHead(BaseModule):
         n = nt // num_frames
         layers = self._output_layers(num_layers)
         voc_layers = sorted({v for _, v in layers})
-        frame_queries = hs[voc_layers].view(len(voc_layers), n, num_frames, q, c)
-        video_queries = self.voc(frame_queries, sentence_feats)
+        video_queries = None
+        if self.voc is not None:
+            frame_queries = hs[voc_layers].view(len(voc_layers), n, num_frames, q, c)
+            video_queries = self.voc(frame_queries, sentence_feats)
         mask_feats = self.mask_head.forward_mask_features(trans['memory'], stride4_feats)
         mask_feats = mask_feats.view(n, num_frames, *mask_feats.shape[1:])
 
         cls_scores, bbox_preds, mask_preds, voc_outs = [], [], [], []
         for head_layer, voc_layer in layers:
-            voc_out = video_queries[voc_layers.index(voc_layer)]
-            queries = hs[head_layer].view(n, num_frames, q, c) + voc_out[:, None]
+            queries = hs[head_layer].view(n, num_frames, q, c)
+            if video_queries is not None:
+                voc_out = video_queries[voc_layers.index(voc_layer)]
+                queries = queries + voc_out[:, None]
+                voc_outs.append(voc_out)
             reference = trans['init_reference'] if head_layer == 0 else inter_refs[head_layer - 1]
             reference = inverse_sigmoid(reference).view(n, num_frames, q, -1)
             tmp = self.bbox_embed[head_layer](queries)
@@ -211,10 +221,11 @@ class SemanticIntegrationHead(BaseModule):
             bbox_preds.append(tmp.sigmoid())
             mask_refs = inter_refs[head_layer][..., :2].view(n, num_frames, q, 2)
             mask_preds.append(self.mask_head(queries, mask_refs, mask_feats, img_sizes))
-            voc_outs.append(voc_out)
-        return dict(
+        outs = dict(
             cls_scores=torch.stack(cls_scores),
             bbox_preds=torch.stack(bbox_preds),
             mask_preds=torch.stack(mask_preds),
-            video_queries=torch.stack(voc_outs),
             text_embeds=neck_outs['text_embeds'])
+        if voc_outs:
+            outs['video_queries'] = torch.stack(voc_outs)
+        return outs

@@ -1,5 +1,5 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -40,7 +40,8 @@ class SOCHead(SemanticIntegrationHead):
         loss_dice (dict): Mask dice loss config.
         loss_bbox (dict): Box L1 loss config.
         loss_iou (dict): Box GIoU loss config.
-        loss_contrastive (dict): Contrastive loss config.
+        loss_contrastive (dict, optional): Contrastive loss config; ``None`` drops the loss (required
+            without VOC, ``voc=None``, which has no video queries).
         **kwargs: Arguments of :class:`SemanticIntegrationHead`.
     """
 
@@ -53,7 +54,8 @@ class SOCHead(SemanticIntegrationHead):
                                         eps=1.0, loss_weight=5.0),
                  loss_bbox: dict = dict(type='L1Loss', loss_weight=2.0),
                  loss_iou: dict = dict(type='SmoothedGIoULoss', eps=1e-6, loss_weight=2.0),
-                 loss_contrastive: dict = dict(type='VisualLinguisticContrastiveLoss', loss_weight=1.0),
+                 loss_contrastive: Optional[dict] = dict(type='VisualLinguisticContrastiveLoss',
+                                                         loss_weight=1.0),
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.loss_cls = MODELS.build(loss_cls)
@@ -61,7 +63,10 @@ class SOCHead(SemanticIntegrationHead):
         self.loss_dice = MODELS.build(loss_dice)
         self.loss_bbox = MODELS.build(loss_bbox)
         self.loss_iou = MODELS.build(loss_iou)
-        self.loss_contrastive = MODELS.build(loss_contrastive)
+        self.loss_contrastive = MODELS.build(loss_contrastive) if loss_contrastive else None
+        if self.voc is None and self.loss_contrastive is not None:
+            raise ValueError('the contrastive loss needs the video queries of VOC: set '
+                             'loss_contrastive=None together with voc=None')
         if 'assigner' in self.train_cfg:
             self.assigner = TASK_UTILS.build(self.train_cfg['assigner'])
 
@@ -148,10 +153,12 @@ class SOCHead(SemanticIntegrationHead):
         loss_bbox = self.loss_bbox(pred_boxes, gt_boxes, avg_factor=num_masks)
         loss_iou = self.loss_iou(
             bbox_cxcywh_to_xyxy(pred_boxes), bbox_cxcywh_to_xyxy(gt_boxes), avg_factor=num_masks)
-        loss_contrastive = self.loss_contrastive(outs['video_queries'], outs['text_embeds'],
-                                                 torch.stack(target_queries))
-        return dict(loss_cls=loss_cls, loss_mask=loss_mask, loss_dice=loss_dice, loss_bbox=loss_bbox,
-                    loss_iou=loss_iou, loss_contrastive=loss_contrastive)
+        losses = dict(loss_cls=loss_cls, loss_mask=loss_mask, loss_dice=loss_dice, loss_bbox=loss_bbox,
+                      loss_iou=loss_iou)
+        if self.loss_contrastive is not None:
+            losses['loss_contrastive'] = self.loss_contrastive(outs['video_queries'], outs['text_embeds'],
+                                                               torch.stack(target_queries))
+        return losses
 
     # ----------------------------------------------------------------------------------------------
     # inference
