@@ -144,7 +144,8 @@ def test_soc_frame_level_ablation_without_voc(tiny_soc_cfg):
     sum(losses.values()).backward()
     missing = {n for n, p in model.named_parameters() if p.requires_grad and p.grad is None}
     # only the text side that feeds VOC (sentence pooler) and the contrastive loss (lvf) goes unused
-    assert missing and all(n.startswith(('text_encoder.model.pooler.', 'neck.lvf.')) for n in missing), missing
+    unused_prefixes = ('text_encoder.model.pooler.', 'neck.lvf.')
+    assert missing and all(n.startswith(unused_prefixes) for n in missing), missing
 
 
 @pytest.mark.parametrize('with_voc', [False, True])
