@@ -1,0 +1,119 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+"""The README's main command in miniature: generate a few synthetic videos, train the tiny SOC for a
+few iterations, test it with J&F per expression kind and render a valid video with the demo."""
+import glob
+import json
+import os.path as osp
+import sys
+
+import cv2
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+
+import run_synthetic_benchmark  # noqa: E402
+
+MAX_ITERS = 24
+
+
+def _losses(work_dir: str):
+    """The training losses of every iteration (mmengine's scalars.json of the run)."""
+    files = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    assert len(files) == 1, files
+    with open(files[0]) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    return [r['loss'] for r in records if 'loss' in r]
+
+
+@pytest.fixture(scope='module')
+def benchmark_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('synthetic')
+    data_root, work_dir = str(tmp / 'data'), str(tmp / 'work')
+    code = run_synthetic_benchmark.main([
+        '--data-root', data_root, '--work-dir', work_dir, '--num-train', '4', '--num-valid', '2',
+        '--objects', '3', '3', '--max-iters', str(MAX_ITERS),
+        '--cfg-options', 'default_hooks.logger.interval=1', 'log_processor.window_size=1',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False', 'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ])
+    assert code == 0
+    with open(osp.join(work_dir, 'summary.json')) as f:
+        return data_root, work_dir, json.load(f)
+
+
+def test_data_and_tokenizer(benchmark_run):
+    data_root, _, _ = benchmark_run
+    with open(osp.join(data_root, 'synthetic_info.json')) as f:
+        info = json.load(f)
+    assert info['counts']['train']['videos'] == 4 and info['counts']['valid']['videos'] == 2
+    from transformers import RobertaTokenizerFast
+    tokenizer = RobertaTokenizerFast.from_pretrained(osp.join(data_root, 'tiny_roberta'))
+    # one token per word of the generator's vocabulary
+    with open(osp.join(data_root, 'vocab.txt')) as f:
+        words = f.read().split()
+    assert all(len(tokenizer.tokenize(' ' + w)) == 1 for w in words)
+    # a second run with the same data keeps the tokenizer (stamp of the sentences)
+    stamp = osp.join(data_root, 'tiny_roberta', 'sentences.sha256')
+    before = osp.getmtime(stamp)
+    run_synthetic_benchmark.build_tokenizer(data_root)
+    assert osp.getmtime(stamp) == before
+
+
+def test_tokenizer_deterministic(benchmark_run, tmp_path):
+    data_root, _, _ = benchmark_run
+    from mmrvos.testing.tiny_roberta import build_tiny_roberta_tokenizer
+    with open(osp.join(data_root, 'sentences.txt')) as f:
+        sentences = f.read().splitlines()
+    build_tiny_roberta_tokenizer(str(tmp_path), sentences, run_synthetic_benchmark.TOKENIZER_VOCAB)
+    with open(osp.join(data_root, 'tiny_roberta', 'tokenizer.json'), 'rb') as f1, \
+            open(tmp_path / 'tokenizer.json', 'rb') as f2:
+        assert f1.read() == f2.read()
+
+
+def test_loss_falls(benchmark_run):
+    _, _, summary = benchmark_run
+    losses = _losses(summary['results'][0]['work_dir'])
+    assert len(losses) == MAX_ITERS
+    first, last = sum(losses[:4]) / 4, sum(losses[-4:]) / 4
+    assert last < 0.9 * first, losses
+
+
+def test_metrics_per_kind(benchmark_run):
+    data_root, _, summary = benchmark_run
+    result = summary['results'][0]
+    with open(osp.join(data_root, 'meta_expressions', 'valid', 'expression_kinds.json')) as f:
+        kinds = json.load(f)['videos']
+    counts = {}
+    for exps in kinds.values():
+        for kind in exps.values():
+            counts[kind] = counts.get(kind, 0) + 1
+    metrics = result['metrics']
+    for kind, num in counts.items():
+        assert metrics[kind]['num_expressions'] == num
+        assert 0 <= metrics[kind]['J&F'] <= 1
+        assert metrics[kind]['J&F'] == pytest.approx((metrics[kind]['J'] + metrics[kind]['F']) / 2)
+    assert metrics['all']['num_expressions'] == sum(counts.values())
+    # the per-kind re-scoring of the PNGs agrees with tools/test.py's RefYouTubeVOSMetric
+    test_json = glob.glob(osp.join(result['work_dir'], 'test', '*', '*.json'))
+    assert len(test_json) == 1, test_json
+    with open(test_json[0]) as f:
+        assert json.load(f)['ref_ytvos/J&F'] == pytest.approx(metrics['all']['J&F'], abs=1e-6)
+    # one PNG per frame of every valid expression
+    pngs = glob.glob(osp.join(result['predictions'], 'Annotations', '*', '*', '*.png'))
+    num_frames = sum(len(glob.glob(osp.join(data_root, 'valid', 'JPEGImages', v, '*.jpg'))) * len(e)
+                     for v, e in kinds.items())
+    assert len(pngs) == num_frames
+
+
+def test_overlay_rendered(benchmark_run):
+    data_root, _, summary = benchmark_run
+    demo = summary['results'][0]['demo']
+    num_frames = len(glob.glob(osp.join(data_root, 'valid', 'JPEGImages', demo['video'], '*.jpg')))
+    cap = cv2.VideoCapture(demo['overlay'])
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == num_frames
+    cap.release()
+    assert cv2.imread(demo['frame_png']) is not None
+    assert len(glob.glob(osp.join(demo['masks'], '*.png'))) == num_frames
+    assert 1 <= len(demo['texts']) <= 2
