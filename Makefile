@@ -20,4 +20,4 @@ check-install: setup
 	$(PYTHON) tools/misc/check_install.py
 
 demo: setup
-	$(PYTHON) tools/misc/check_install.py
+	$(PYTHON) tools/run_synthetic_benchmark.py
