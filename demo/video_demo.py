@@ -17,6 +17,8 @@ import sys
 
 os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
 
+from mmengine.config import Config, DictAction  # noqa: E402
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='mmrvos video demo: referring video object segmentation')
@@ -35,6 +37,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--window-overlap', type=int, default=None, help='frames shared by windows')
     parser.add_argument('--fps', type=float, default=25., help='frame rate of a frame folder for the overlay')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+                        help='override config settings, key=value pairs as in tools/test.py')
     return parser.parse_args(argv)
 
 
@@ -57,7 +61,11 @@ def main(argv=None) -> int:
             if path is not None and not os.path.isfile(path):
                 raise RVOSInputError(f'{what} file {path!r} does not exist')
         video = open_frame_source(args.inputs, fps=args.fps)
-        inferencer = RVOSInferencer(args.config, args.checkpoint, device=args.device,
+        config = args.config
+        if args.cfg_options:
+            config = Config.fromfile(args.config)
+            config.merge_from_dict(args.cfg_options)
+        inferencer = RVOSInferencer(config, args.checkpoint, device=args.device,
                                     show_progress=not args.no_progress)
         result = inferencer(video, texts, out_dir=args.out_dir, save_masks=not args.no_masks,
                             overlay_path=overlay, json_path=args.json, window_size=args.window_size,

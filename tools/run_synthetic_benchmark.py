@@ -182,7 +182,8 @@ def pick_render_video(args: argparse.Namespace) -> str:
     return sorted(videos)[0]
 
 
-def render(args: argparse.Namespace, config: str, checkpoint: str, out_dir: str, env: Dict[str, str]) -> Dict:
+def render(args: argparse.Namespace, config: str, checkpoint: str, out_dir: str, env: Dict[str, str],
+           options: List[str]) -> Dict:
     """Render one valid video (one motion and one appearance sentence) with the demo; save a frame PNG."""
     import cv2
 
@@ -197,7 +198,7 @@ def render(args: argparse.Namespace, config: str, checkpoint: str, out_dir: str,
     frames = osp.join(args.data_root, 'valid', 'JPEGImages', video)
     run([sys.executable, 'demo/video_demo.py', frames, config, checkpoint, '--texts', *texts,
          '--out-dir', osp.join(out_dir, f'{video}_masks'), '--overlay', overlay,
-         '--device', 'cpu', '--fps', '4', '--no-progress'], env)
+         '--device', 'cpu', '--fps', '4', '--no-progress', '--cfg-options', *options], env)
     # one frame of the overlay as a PNG, for a quick look (or a README)
     cap = cv2.VideoCapture(overlay)
     count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
@@ -233,7 +234,7 @@ def run_config(args: argparse.Namespace, config: str, env: Dict[str, str]) -> Di
              '--cfg-options', *options], env, log)
         table = scores_per_kind(args, pred_dir, env)
     with Step(f'render {name}'):
-        demo = render(args, config, checkpoint, osp.join(work_dir, 'demo'), env)
+        demo = render(args, config, checkpoint, osp.join(work_dir, 'demo'), env, options)
     return dict(config=config, work_dir=work_dir, checkpoint=checkpoint, predictions=pred_dir,
                 metrics=table, demo=demo)
 
