@@ -100,6 +100,10 @@ class RVOSInferencer(BaseInferencer):
                 os.environ.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
             else:
                 os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = previous
+        if weights is None:
+            # no checkpoint: initialise as training would, instead of leaving the parameters that are
+            # created with torch.empty (e.g. the level embedding) holding arbitrary memory
+            self.model.init_weights()
 
     # ------------------------------------------------------------------ building blocks
     @classmethod

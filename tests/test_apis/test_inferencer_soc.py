@@ -1,6 +1,5 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """RVOSInferencer and demo/video_demo.py with the real SOC model (tiny, random weights, offline RoBERTa)."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -12,6 +11,7 @@ from mmengine.config import Config
 from rvos_model_double import read_png_ids, tiny_soc_config
 
 from mmrvos.apis import RVOSInferencer, open_frame_source
+from mmrvos.testing import load_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -30,6 +30,9 @@ def checkpoint(soc_cfg, tmp_path_factory):
     """Random weights saved once, so that every inferencer below runs the same model."""
     torch.manual_seed(0)
     model = RVOSInferencer(soc_cfg, device='cpu', show_progress=False).model
+    # the inferencer builds without init_weights (it expects a checkpoint): parameters created with
+    # torch.empty (e.g. the level embedding) would otherwise hold arbitrary memory, sometimes NaN
+    model.init_weights()
     path = str(tmp_path_factory.mktemp('ckpt') / 'tiny_soc.pth')
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
     return path
@@ -56,10 +59,7 @@ def test_soc_one_window_equals_whole_clip(soc_cfg, checkpoint, frame_folder):
 
 
 def test_soc_demo_on_mp4_two_sentences(soc_cfg, checkpoint, video_file, tmp_path):
-    path = osp.join(ROOT, 'demo', 'video_demo.py')
-    spec = importlib.util.spec_from_file_location('mmrvos_video_demo', path)
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
+    demo = load_script('demo/video_demo.py')
     out = tmp_path / 'out'
     texts = ['the red square', 'the green square']
     assert demo.main([video_file, soc_cfg, checkpoint, '--texts', *texts, '--out-dir', str(out), '--json',
