@@ -1,6 +1,5 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """demo/video_demo.py: outputs on an .mp4 and on a frame folder, and clear errors for bad input."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -14,15 +13,14 @@ from PIL import Image
 from pycocotools import mask as mask_util
 from rvos_model_double import read_png_ids
 
+from mmrvos.testing import load_script
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(ROOT, 'demo', 'video_demo.py')
 
 
 def _demo():
-    spec = importlib.util.spec_from_file_location('mmrvos_video_demo', DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('demo/video_demo.py')
 
 
 def _check_outputs(out_dir, overlay, json_path, num_frames, texts):

@@ -1,12 +1,13 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """Helpers of the dataset tests: fixture paths, small pipelines, pixel probes."""
 import atexit
-import importlib.util
 import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from mmrvos.testing import load_script
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_NAMES = ('ref_youtube_vos', 'ref_davis', 'a2d_sentences', 'jhmdb_sentences', 'refcoco', 'mevis')
@@ -14,10 +15,7 @@ FIXTURE_NAMES = ('ref_youtube_vos', 'ref_davis', 'a2d_sentences', 'jhmdb_sentenc
 
 def load_tool(relative_path: str):
     """Import a script of the repository's ``tools/`` folder."""
-    spec = importlib.util.spec_from_file_location(Path(relative_path).stem, REPO / relative_path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(relative_path)
 
 
 def _fixture_root() -> Path:

@@ -1,6 +1,5 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """tools/evaluate_predictions.py on prediction folders written from the constructed cases."""
-import importlib.util
 import json
 import os.path as osp
 import shutil
@@ -14,16 +13,12 @@ from official_values import A2D, A2D_KEYS, DAVIS_KEYS, DAVIS_MEAN, MEVIS, MEVIS_
 from PIL import Image
 
 from mmrvos.evaluation.functional import write_binary_png
-
-TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'evaluate_predictions.py')
+from mmrvos.testing import load_script
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('evaluate_predictions', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/evaluate_predictions.py')
 
 
 def run_tool(tool, monkeypatch, tmp_path, *argv):

@@ -1,21 +1,17 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """tools/dataset_converters/make_synthetic_rvos.py: generate, skip when up to date, refuse, --force."""
-import importlib.util
 import json
 import os
 import os.path as osp
 
 import pytest
 
-TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters', 'make_synthetic_rvos.py')
+from mmrvos.testing import load_script
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('make_synthetic_rvos', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/dataset_converters/make_synthetic_rvos.py')
 
 
 def test_cli_generates_skips_refuses_and_forces(tool, tmp_path, capsys):

@@ -1,21 +1,18 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """tools/analysis_tools: benchmark.py (clip and long-video modes), analyze_logs.py, get_flops.py."""
-import importlib.util
 import json
 import os.path as osp
 
 import numpy as np
 import pytest
 from PIL import Image
-from tiny_soc_tool_config import ROOT, write_tiny_soc_config
+from tiny_soc_tool_config import write_tiny_soc_config
+
+from mmrvos.testing import load_script
 
 
 def _load(name):
-    path = osp.join(ROOT, 'tools', 'analysis_tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'mmrvos_analysis_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/analysis_tools/{name}.py')
 
 
 @pytest.fixture(autouse=True)

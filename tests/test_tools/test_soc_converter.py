@@ -7,22 +7,19 @@ give exactly (same keys, same order) the ``state_dict()`` keys of the official m
 RoBERTa, 696 for Swin-T with roberta-base).
 """
 import argparse
-import importlib.util
 import math
 import os.path as osp
 
 import pytest
 import torch
 
+from mmrvos.testing import load_script
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _load_converter():
-    path = osp.join(ROOT, 'tools', 'model_converters', 'soc_to_mmrvos.py')
-    spec = importlib.util.spec_from_file_location('mmrvos_tool_soc_to_mmrvos', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/model_converters/soc_to_mmrvos.py')
 
 
 conv = _load_converter()

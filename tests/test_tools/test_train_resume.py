@@ -1,15 +1,15 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """tools/train.py trains the tiny SOC on the Ref-YouTube-VOS fixture, is killed, resumes with --resume
 from the saved iteration, and tools/test.py scores the checkpoint with the Ref-DAVIS17 metric."""
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
 from mmengine.hooks import Hook
-from tiny_soc_tool_config import ROOT, write_tiny_soc_config
+from tiny_soc_tool_config import write_tiny_soc_config
 
 from mmrvos.registry import HOOKS
+from mmrvos.testing import load_script
 
 ITERS_SEEN = []
 
@@ -35,11 +35,7 @@ class _RecordThenKillHook(Hook):
 
 
 def _load_tool(name):
-    path = osp.join(ROOT, 'tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'mmrvos_tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/{name}.py')
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """tools/train.py and tools/test.py parse mmdet's arguments and drive an mmengine Runner from a config."""
-import importlib.util
 import os
 import os.path as osp
 import pickle
@@ -11,16 +10,13 @@ from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModel
 
 from mmrvos.registry import DATASETS, METRICS, MODELS
+from mmrvos.testing import load_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _load_tool(name):
-    path = osp.join(ROOT, 'tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'mmrvos_tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/{name}.py')
 
 
 @MODELS.register_module(force=True)
