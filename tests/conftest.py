@@ -16,3 +16,14 @@ def mmrvos_scope():
     from mmrvos.utils import register_all_modules
     register_all_modules(init_default_scope=True)
     yield
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """One intra-op thread per test: the tiny models and tensors of the suite gain nothing from more, and
+    on a busy 2-core CI machine OpenMP spinning made them 5-20x slower."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -23,13 +23,3 @@ def video_file(tmp_path, frames):
 @pytest.fixture
 def double_cfg(tmp_path):
     return double_config(str(tmp_path))
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: the tiny models gain nothing from more, and a busy CI machine loses a lot."""
-    import torch
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

@@ -1,6 +1,5 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 import pytest
-import torch
 
 
 @pytest.fixture(scope='session')
@@ -15,12 +14,3 @@ def tiny_soc_cfg(tiny_text_encoder_cfg):
     """Model config of a tiny SOC (see mmrvos.testing.tiny_soc_cfg)."""
     from mmrvos.testing import tiny_soc_cfg
     return tiny_soc_cfg(tiny_text_encoder_cfg)
-
-
-@pytest.fixture(autouse=True)
-def single_thread():
-    """Tiny models are all small ops: one thread avoids OpenMP spin overhead on a shared CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

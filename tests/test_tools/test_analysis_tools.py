@@ -15,16 +15,6 @@ def _load(name):
     return load_script(f'tools/analysis_tools/{name}.py')
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: the tiny model gains nothing from more, and a busy CI machine loses a lot."""
-    import torch
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope='module')
 def tiny_soc_config(tmp_path_factory):
     from mmrvos.testing import build_tiny_text_encoder_cfg, tiny_soc_cfg

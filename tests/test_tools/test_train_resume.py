@@ -38,15 +38,6 @@ def _load_tool(name):
     return load_script(f'tools/{name}.py')
 
 
-@pytest.fixture
-def one_thread():
-    """One intra-op thread: the tiny model gains nothing from more, and a busy CI machine loses a lot."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope='module')
 def tiny_soc_model(tmp_path_factory):
     from mmrvos.testing import build_tiny_text_encoder_cfg, tiny_soc_cfg
@@ -54,7 +45,7 @@ def tiny_soc_model(tmp_path_factory):
     return tiny_soc_cfg(text_encoder)
 
 
-def test_train_kill_resume_and_test(tmp_path, tiny_soc_model, one_thread):
+def test_train_kill_resume_and_test(tmp_path, tiny_soc_model):
     cfg_file = write_tiny_soc_config(str(tmp_path), tiny_soc_model, max_iters=2, checkpoint_interval=1,
                                      extra="custom_hooks = [dict(type='_RecordThenKillHook', kill_after=2)]")
     work_dir = str(tmp_path / 'work')
