@@ -32,6 +32,11 @@ class SOCDynamicMaskHead(BaseModule):
         dynamic_channels (int): Channels of the dynamic convolutions. Defaults to 8.
         num_layers (int): Dynamic convolution layers. Defaults to 3.
         rel_coords (bool): Append relative coordinates. Defaults to True.
+        rel_coords_scale (float): Factor applied to the relative coordinates (in pixels) before the
+            dynamic convolutions. Defaults to 1.0 (the official behaviour: raw pixels, so at init the
+            coordinates dominate the 8 feature channels by two orders of magnitude). Models trained
+            from scratch learn much faster with a scale of about 1/32 (see
+            ``configs/synthetic``).
         mask_feat_stride (int): Stride of the mask features. Defaults to 4.
         mask_out_stride (int): Stride of the predicted masks. Defaults to 4.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
@@ -44,6 +49,7 @@ class SOCDynamicMaskHead(BaseModule):
                  dynamic_channels: int = 8,
                  num_layers: int = 3,
                  rel_coords: bool = True,
+                 rel_coords_scale: float = 1.0,
                  mask_feat_stride: int = 4,
                  mask_out_stride: int = 4,
                  init_cfg: Optional[dict] = None) -> None:
@@ -52,6 +58,7 @@ class SOCDynamicMaskHead(BaseModule):
             raise ValueError('mask_feat_stride must be a multiple of mask_out_stride')
         self.spatial_decoder = FPNSpatialDecoder(embed_dims, fpn_dims, mask_feat_dims)
         self.rel_coords = rel_coords
+        self.rel_coords_scale = rel_coords_scale
         self.dynamic_channels = dynamic_channels
         self.mask_feat_stride = mask_feat_stride
         self.mask_out_stride = mask_out_stride
@@ -110,6 +117,8 @@ class SOCDynamicMaskHead(BaseModule):
             grid_y, grid_x = torch.meshgrid(ys, xs, indexing='ij')
             locations = torch.stack((grid_x, grid_y), dim=0)  # (2, h, w)
             rel = refs[..., None, None] - locations  # (N, T, Q, 2, h, w)
+            if self.rel_coords_scale != 1.0:
+                rel = rel * self.rel_coords_scale
             feats = torch.cat([feats, rel.to(feats.dtype)], dim=3)
         feats = feats.reshape(1, -1, h, w)
         weights, biases = self._parse_dynamic_params(params)
