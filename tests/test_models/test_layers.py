@@ -65,3 +65,23 @@ def test_fpn_spatial_decoder():
     out = dec(torch.randn(2, 128, 3, 4), [torch.randn(2, 128, 5, 7), torch.randn(2, 128, 9, 13),
                                            torch.randn(2, 16, 18, 25)])
     assert out.shape == (2, 8, 18, 25)
+
+
+def test_video_object_cluster_learnt_content_separates_queries():
+    torch.manual_seed(0)
+    kwargs = dict(embed_dims=32, num_frame_queries=4, num_queries=3, num_heads=2, feedforward_channels=64,
+                  num_encoder_layers=1, num_decoder_layers=1, dropout=0.0)
+    frame_queries = torch.randn(1, 2, 3, 4, 32)
+    sentence = torch.randn(2, 32)
+    spreads = {}
+    for learnt in (False, True):
+        voc = VideoObjectCluster(learnt_content=learnt, **kwargs)
+        voc.init_weights()
+        with torch.no_grad():
+            voc.query_embed.weight.zero_()  # same positional embedding: only the content can differ
+            out = voc(frame_queries, sentence)
+        spreads[learnt] = (out - out.mean(2, keepdim=True)).norm(dim=-1).mean().item()
+    assert spreads[False] < 1e-4  # the official design: identical video queries
+    assert spreads[True] > 1.0
+    assert sum(p.numel() for p in VideoObjectCluster(learnt_content=True, **kwargs).parameters()) == \
+        sum(p.numel() for p in VideoObjectCluster(**kwargs).parameters()) + 3 * 32

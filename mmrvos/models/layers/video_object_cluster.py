@@ -40,6 +40,12 @@ class VideoObjectCluster(BaseModule):
         num_encoder_layers (int): Encoder layers. Defaults to 3.
         num_decoder_layers (int): Decoder layers. Defaults to 3.
         dropout (float): Dropout of attention and FFN. Defaults to 0.1.
+        learnt_content (bool): Add a learnt per-query embedding to the sentence feature in the initial
+            content of the video queries. In the official design every video query starts from the same
+            content (the sentence) and the queries differ only through their positional embedding,
+            which enters the attention logits but not the values; from random features they stay
+            identical (the contrastive loss then sits at ``ln(num_queries)``). Defaults to False
+            (official).
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
@@ -52,6 +58,7 @@ class VideoObjectCluster(BaseModule):
                  num_encoder_layers: int = 3,
                  num_decoder_layers: int = 3,
                  dropout: float = 0.1,
+                 learnt_content: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = embed_dims
@@ -72,6 +79,7 @@ class VideoObjectCluster(BaseModule):
             return_intermediate=False)
         self.fq_pos = nn.Embedding(num_frame_queries, embed_dims)
         self.query_embed = nn.Embedding(num_queries, embed_dims)
+        self.content_embed = nn.Embedding(num_queries, embed_dims) if learnt_content else None
 
     def init_weights(self) -> None:
         """Xavier-uniform init of every matrix of the attention and FFN layers (as the official VOC)."""
@@ -100,6 +108,8 @@ class VideoObjectCluster(BaseModule):
         memory = self.encoder(query=memory, query_pos=None, key_padding_mask=None)
         memory_pos = self.fq_pos.weight.repeat(num_frames, 1)[None].expand_as(memory)
         query = sentence_feats[None, :, None, :].expand(num_layers, batch_size, self.num_queries, embed_dims)
+        if self.content_embed is not None:
+            query = query + self.content_embed.weight
         query = query.reshape(num_layers * batch_size, self.num_queries, embed_dims)
         query_pos = self.query_embed.weight[None].expand_as(query)
         video_queries = self.decoder(
