@@ -17,7 +17,7 @@ one generated with other arguments. See docs/synthetic_benchmark.md.
 Usage::
 
     python tools/dataset_converters/make_synthetic_rvos.py [--out data/synthetic_rvos] [--num-train 200]
-        [--num-valid 30] [--seed 0] [--height 96] [--width 160] [--frames 12 24] [--objects 3 5]
+        [--num-valid 30] [--seed 0] [--height 96] [--width 160] [--frames 12 24] [--objects 3 4]
         [--motion-phrases KEY ...] [--force]
 """
 import argparse
@@ -44,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--width', type=int, default=160, help='frame width')
     parser.add_argument('--frames', type=int, nargs=2, default=(12, 24), metavar=('MIN', 'MAX'),
                         help='frames per video (inclusive range)')
-    parser.add_argument('--objects', type=int, nargs=2, default=(3, 5), metavar=('MIN', 'MAX'),
+    parser.add_argument('--objects', type=int, nargs=2, default=(3, 4), metavar=('MIN', 'MAX'),
                         help='objects per video (inclusive range)')
     parser.add_argument('--motion-phrases', nargs='+', metavar='KEY',
                         help='use only these motion phrases (keys of MOTION_PHRASES, e.g. moves_left still); '
