@@ -117,3 +117,26 @@ def test_overlay_rendered(benchmark_run):
     assert cv2.imread(demo['frame_png']) is not None
     assert len(glob.glob(osp.join(demo['masks'], '*.png'))) == num_frames
     assert 1 <= len(demo['texts']) <= 2
+
+
+def test_query_oracle(benchmark_run, tmp_path):
+    """tools/analysis_tools/query_oracle.py on the trained checkpoint: selected J <= oracle J, per kind."""
+    from mmrvos.testing import load_script
+    data_root, _, summary = benchmark_run
+    result = summary['results'][0]
+    oracle = load_script('tools/analysis_tools/query_oracle.py')
+    out = tmp_path / 'oracle.json'
+    table = oracle.main([
+        osp.join(ROOT, result['config']), result['checkpoint'], '--json', str(out), '--cfg-options',
+        f'test_dataloader.dataset.data_root={data_root}/',
+        f'model.text_encoder.tokenizer_path={data_root}/tiny_roberta'
+    ])
+    assert table['all']['n'] == result['metrics']['all']['num_expressions']
+    for kind, row in table.items():
+        assert 0 <= row['selected'] <= row['oracle'] <= 1 and 0 <= row['picked best'] <= 1
+    with open(out) as f:
+        written = json.load(f)
+    assert written.keys() == table.keys()
+    assert all(written[k] == pytest.approx(table[k]) for k in table)
+    # the selected query's J is the J that tools/test.py scored (same masks, same frames)
+    assert table['all']['selected'] == pytest.approx(result['metrics']['all']['J'], abs=1e-6)

@@ -1,0 +1,127 @@
+# Copyright (c) mmrvos contributors. All rights reserved.
+"""Tell mask quality from query selection: J of the selected query against J of the best query.
+
+An RVOS model such as SOC predicts a mask per query and picks one query per video by its score. When its
+J&F is low, either no query segments the referred object (masks/localisation) or the right query exists
+but is not picked (grounding). This tool runs a checkpoint on the test split with every query kept
+(``test_cfg.query_selection='all'``) and reports, per expression kind, the mean J (region similarity,
+mean over frames) of
+
+* ``selected``: the query with the highest mean score (what the model outputs),
+* ``oracle``: the query with the highest J (an upper bound for a perfect selection),
+* ``picked best``: how often the selected query is the oracle one.
+
+It reads the ground truth from the split's palette-PNG ``Annotations`` (Ref-YouTube-VOS layout, e.g. the
+synthetic benchmark) and the kinds from ``meta_expressions/<split>/expression_kinds.json`` when present.
+
+Example::
+
+    python tools/analysis_tools/query_oracle.py configs/synthetic/soc_tiny_8xb1_synthetic-rvos.py \\
+        work_dirs/synthetic_rvos/soc_tiny_8xb1_synthetic-rvos/iter_800.pth
+"""
+import argparse
+import json
+import os
+import os.path as osp
+from collections import defaultdict
+from typing import Dict, List
+
+# mmengine checkpoints hold more than tensors (message hub, history buffers): torch >= 2.6 loads them only
+# with weights_only=False, as tools/test.py does.
+os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from PIL import Image  # noqa: E402
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--split', default='valid', help='split folder under the data root')
+    parser.add_argument('--max-items', type=int, default=None, help='stop after this many expressions')
+    parser.add_argument('--json', default=None, help='write the table to this file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. test_dataloader.dataset.data_root=...')
+    return parser.parse_args(argv)
+
+
+def region_j(pred: np.ndarray, gt: np.ndarray) -> float:
+    """Mean over frames of the IoU of (T, H, W) masks; 1 for a frame where both are empty."""
+    inter = (pred & gt).sum((1, 2))
+    union = (pred | gt).sum((1, 2))
+    return float(np.where(union == 0, 1.0, inter / np.maximum(union, 1)).mean())
+
+
+def load_gt(ann_dir: str, video: str, frames: List[str], obj_ids: List[int]) -> np.ndarray:
+    masks = []
+    for name in frames:
+        path = osp.join(ann_dir, video, f'{name}.png')
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'query_oracle: no ground truth {path} (video {video})')
+        masks.append(np.isin(np.array(Image.open(path)), obj_ids))
+    return np.stack(masks)
+
+
+def main(argv=None) -> Dict[str, Dict[str, float]]:
+    args = parse_args(argv)
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner, load_checkpoint
+
+    from mmrvos.registry import MODELS
+    from mmrvos.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmrvos'))
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    model.eval()
+    model.head.test_cfg['query_selection'] = 'all'
+    loader_cfg = cfg.test_dataloader.copy()
+    loader_cfg.update(num_workers=0, persistent_workers=False)
+    loader = Runner.build_dataloader(loader_cfg)
+    root = loader.dataset.data_root
+    ann_dir = osp.join(root, args.split, 'Annotations')
+    kinds_file = osp.join(root, 'meta_expressions', args.split, 'expression_kinds.json')
+    kinds = json.load(open(kinds_file))['videos'] if osp.isfile(kinds_file) else {}
+    rows = defaultdict(lambda: defaultdict(list))
+    with torch.no_grad():
+        for data in loader:
+            for sample in model.test_step(data):
+                meta = sample.metainfo
+                video, exp_id = meta['video_id'], meta['exp_id']
+                frames = [s.metainfo['frame_name'] for s in sample.video_data_samples]
+                gt = load_gt(ann_dir, video, frames, [int(i) for i in meta['obj_ids']])
+                preds = [s.pred_track_instances for s in sample.video_data_samples]
+                masks = torch.stack([p.masks for p in preds], 1).cpu().numpy()  # (Q, T, H, W)
+                scores = torch.stack([p.scores for p in preds], 1).mean(1).cpu().numpy()
+                js = [region_j(m, gt) for m in masks]
+                selected, best = int(scores.argmax()), int(np.argmax(js))
+                for kind in {kinds.get(video, {}).get(exp_id, 'all'), 'all'}:
+                    rows[kind]['selected'].append(js[selected])
+                    rows[kind]['oracle'].append(js[best])
+                    rows[kind]['picked best'].append(float(js[selected] == js[best]))
+                if args.max_items and len(rows['all']['selected']) >= args.max_items:
+                    break
+            if args.max_items and len(rows['all']['selected']) >= args.max_items:
+                break
+    table = {kind: dict({k: float(np.mean(v)) for k, v in cols.items()}, n=len(cols['selected']))
+             for kind, cols in rows.items()}
+    print(f'{"kind":<12} {"selected J":>10} {"oracle J":>9} {"picked best":>11} {"n":>5}')
+    for kind in sorted(table, key=lambda k: (k == 'all', k)):
+        row = table[kind]
+        print(f'{kind:<12} {row["selected"]:>10.3f} {row["oracle"]:>9.3f} {row["picked best"]:>11.2f} '
+              f'{row["n"]:>5d}')
+    if args.json:
+        os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
+        with open(args.json, 'w') as f:
+            json.dump(table, f, indent=2)
+    return table
+
+
+if __name__ == '__main__':
+    main()
