@@ -1,10 +1,8 @@
-# Frame-level ablation of configs/synthetic/soc_tiny_8xb1_synthetic-rvos.py: the same tiny SOC, optimiser
-# and number of frames per iteration, but every frame is its own clip (windows of 1 frame in training,
-# test_cfg.clip_length=1 at test), so the video-level object cluster never sees more than one frame and
-# nothing links the frames of a video: each frame picks its own query. Motion expressions ("the square
-# that moves left") cannot be resolved from one frame; appearance expressions can.
+# Frame-level ablation of configs/synthetic/soc_tiny_8xb1_synthetic-rvos.py: the same tiny SOC, data,
+# windows (4 clips of 4 frames per iteration), optimiser and schedule, without the video-level object
+# cluster (VOC) and its contrastive loss. Every frame is predicted from its own frame queries; the frames of
+# a clip still meet in the Video Swin backbone (its temporal window), and the video's query is chosen by
+# the mean over frames of each query's score.
 _base_ = ['./soc_tiny_8xb1_synthetic-rvos.py']
 
-train_dataloader = dict(batch_size=16, dataset=dict(clip_length=1))
-model = dict(test_cfg=dict(clip_length=1))
-inference_cfg = dict(window_size=1, window_overlap=0)
+model = dict(head=dict(voc=None, loss_contrastive=None))
