@@ -8,8 +8,3 @@ _base_ = [
 ]
 
 model = dict(test_cfg=dict(query_selection='all', key_frames='annotated', mask_upsample='via_input'))
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-val_evaluator = dict(
-    type='A2DSentencesMetric', protocol='all_queries', image_id_template='v_{video_id}_f_{frame_number}')
-test_evaluator = val_evaluator

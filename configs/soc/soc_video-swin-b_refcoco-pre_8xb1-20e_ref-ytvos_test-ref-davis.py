@@ -8,7 +8,3 @@ _base_ = [
 ]
 
 model = dict(test_cfg=dict(query_selection='video', clip_length=36))
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-val_evaluator = dict(type='RefDAVISMetric')
-test_evaluator = val_evaluator

@@ -31,3 +31,9 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
+
+# Ref-DAVIS17 is evaluation only (the official protocol: Hungarian matching, mean over annotators).
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+val_evaluator = dict(type='RefDAVISMetric')
+test_evaluator = val_evaluator
