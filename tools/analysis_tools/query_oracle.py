@@ -24,7 +24,8 @@ import json
 import os
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List
+from itertools import islice
+from typing import Dict, Iterator, List
 
 # mmengine checkpoints hold more than tensors (message hub, history buffers): torch >= 2.6 loads them only
 # with weights_only=False, as tools/test.py does.
@@ -33,7 +34,8 @@ os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
-from PIL import Image  # noqa: E402
+
+from mmrvos.evaluation.functional import read_index_sequence, region_similarity  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -48,21 +50,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def region_j(pred: np.ndarray, gt: np.ndarray) -> float:
-    """Mean over frames of the IoU of (T, H, W) masks; 1 for a frame where both are empty."""
-    inter = (pred & gt).sum((1, 2))
-    union = (pred | gt).sum((1, 2))
-    return float(np.where(union == 0, 1.0, inter / np.maximum(union, 1)).mean())
-
-
 def load_gt(ann_dir: str, video: str, frames: List[str], obj_ids: List[int]) -> np.ndarray:
-    masks = []
-    for name in frames:
-        path = osp.join(ann_dir, video, f'{name}.png')
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'query_oracle: no ground truth {path} (video {video})')
-        masks.append(np.isin(np.array(Image.open(path)), obj_ids))
-    return np.stack(masks)
+    """(T, H, W) bool mask of the referred object(s) from the split's palette PNGs."""
+    return np.isin(read_index_sequence(osp.join(ann_dir, video), frames), obj_ids)
+
+
+def iter_samples(model, loader) -> Iterator:
+    """Every predicted (video, expression) sample of the test loader."""
+    for data in loader:
+        yield from model.test_step(data)
 
 
 def main(argv=None) -> Dict[str, Dict[str, float]]:
@@ -87,28 +83,26 @@ def main(argv=None) -> Dict[str, Dict[str, float]]:
     root = loader.dataset.data_root
     ann_dir = osp.join(root, args.split, 'Annotations')
     kinds_file = osp.join(root, 'meta_expressions', args.split, 'expression_kinds.json')
-    kinds = json.load(open(kinds_file))['videos'] if osp.isfile(kinds_file) else {}
+    kinds = {}
+    if osp.isfile(kinds_file):
+        with open(kinds_file) as f:
+            kinds = json.load(f)['videos']
     rows = defaultdict(lambda: defaultdict(list))
     with torch.no_grad():
-        for data in loader:
-            for sample in model.test_step(data):
-                meta = sample.metainfo
-                video, exp_id = meta['video_id'], meta['exp_id']
-                frames = [s.metainfo['frame_name'] for s in sample.video_data_samples]
-                gt = load_gt(ann_dir, video, frames, [int(i) for i in meta['obj_ids']])
-                preds = [s.pred_track_instances for s in sample.video_data_samples]
-                masks = torch.stack([p.masks for p in preds], 1).cpu().numpy()  # (Q, T, H, W)
-                scores = torch.stack([p.scores for p in preds], 1).mean(1).cpu().numpy()
-                js = [region_j(m, gt) for m in masks]
-                selected, best = int(scores.argmax()), int(np.argmax(js))
-                for kind in {kinds.get(video, {}).get(exp_id, 'all'), 'all'}:
-                    rows[kind]['selected'].append(js[selected])
-                    rows[kind]['oracle'].append(js[best])
-                    rows[kind]['picked best'].append(float(js[selected] == js[best]))
-                if args.max_items and len(rows['all']['selected']) >= args.max_items:
-                    break
-            if args.max_items and len(rows['all']['selected']) >= args.max_items:
-                break
+        for sample in islice(iter_samples(model, loader), args.max_items):
+            meta = sample.metainfo
+            video, exp_id = meta['video_id'], meta['exp_id']
+            frames = [s.metainfo['frame_name'] for s in sample.video_data_samples]
+            gt = load_gt(ann_dir, video, frames, [int(i) for i in meta['obj_ids']])
+            preds = [s.pred_track_instances for s in sample.video_data_samples]
+            masks = torch.stack([p.masks for p in preds], 1).cpu().numpy()  # (Q, T, H, W)
+            scores = torch.stack([p.scores for p in preds], 1).mean(1).cpu().numpy()
+            js = [float(region_similarity(gt, m).mean()) for m in masks]
+            selected, best = int(scores.argmax()), int(np.argmax(js))
+            for kind in {kinds.get(video, {}).get(exp_id, 'all'), 'all'}:
+                rows[kind]['selected'].append(js[selected])
+                rows[kind]['oracle'].append(js[best])
+                rows[kind]['picked best'].append(float(js[selected] == js[best]))
     table = {kind: dict({k: float(np.mean(v)) for k, v in cols.items()}, n=len(cols['selected']))
              for kind, cols in rows.items()}
     print(f'{"kind":<12} {"selected J":>10} {"oracle J":>9} {"picked best":>11} {"n":>5}')
