@@ -140,3 +140,26 @@ def test_query_oracle(benchmark_run, tmp_path):
     assert all(written[k] == pytest.approx(table[k]) for k in table)
     # the selected query's J is the J that tools/test.py scored (same masks, same frames)
     assert table['all']['selected'] == pytest.approx(result['metrics']['all']['J'], abs=1e-6)
+
+
+def test_probe_object_features(benchmark_run, tmp_path):
+    """tools/analysis_tools/probe_object_features.py: one probe per (stage, attribute) on every object."""
+    from mmrvos.testing import load_script
+    data_root, _, summary = benchmark_run
+    result = summary['results'][0]
+    probe = load_script('tools/analysis_tools/probe_object_features.py')
+    out = tmp_path / 'probe.json'
+    table = probe.main([
+        osp.join(ROOT, result['config']), result['checkpoint'], '--json', str(out), '--cfg-options',
+        f'test_dataloader.dataset.data_root={data_root}/',
+        f'model.text_encoder.tokenizer_path={data_root}/tiny_roberta'
+    ])
+    assert list(table) == list(probe.STAGES)  # SOC has a VOC: every stage
+    for row in table.values():
+        assert set(row) == set(probe.ATTRIBUTES)
+        assert all(0 <= v['accuracy'] <= 1 and 0 < v['majority'] <= 1 for v in row.values())
+    with open(out) as f:
+        assert json.load(f) == table
+    # the input frames averaged over an object's pixels give its colour on the valid split's objects
+    # (2 videos x 3 objects) better than always answering the most frequent colour
+    assert table['input']['colour']['accuracy'] > table['input']['colour']['majority']

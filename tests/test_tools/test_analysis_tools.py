@@ -99,3 +99,31 @@ def test_get_flops_counts_params_and_flops(tiny_soc_config, capsys):
     assert 'backbone' in result['params_table'] and 'text_encoder' in result['params_table']
     assert result['flops'] > 0 and result['input_shape'] == (1, 2, 3, 64, 96)
     assert 'backbone' in result['flops_table']
+
+
+def test_probe_object_features_ridge_probe_and_pooling():
+    import torch
+    probe = _load('probe_object_features')
+    rng = np.random.default_rng(0)
+    labels = ['red', 'green', 'blue']
+    train_y = [labels[i % 3] for i in range(60)]
+    test_y = [labels[i % 3] for i in range(30)]
+    # the label is one coordinate among noise: perfectly decodable
+    codes = {'red': 0.0, 'green': 1.0, 'blue': 2.0}
+    train_x = np.c_[[codes[y] for y in train_y], rng.normal(size=(60, 5))]
+    test_x = np.c_[[codes[y] for y in test_y], rng.normal(size=(30, 5))]
+    onehot = lambda ys: np.eye(3)[[labels.index(y) for y in ys]]  # noqa: E731
+    acc, majority = probe.ridge_probe(np.c_[onehot(train_y), train_x], train_y,
+                                      np.c_[onehot(test_y), test_x], test_y, alpha=1.0)
+    assert acc == 1.0 and majority == pytest.approx(1 / 3)
+    # pure noise: no better than a coin
+    acc, _ = probe.ridge_probe(rng.normal(size=(60, 6)), train_y, rng.normal(size=(30, 6)), test_y)
+    assert acc < 0.7
+    # pooling averages a map over the mask's pixels, at the map's resolution
+    fmap = torch.zeros(2, 1, 4, 4)
+    fmap[:, :, :2, :2] = 3.0
+    mask = torch.zeros(2, 8, 8)
+    mask[:, :4, :4] = 1
+    assert probe.pool(fmap, mask) == pytest.approx([3.0])
+    mask[:, :4, :8] = 1  # half inside the 3s, half outside
+    assert probe.pool(fmap, mask) == pytest.approx([1.5])
