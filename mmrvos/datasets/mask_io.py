@@ -10,7 +10,8 @@ import h5py
 import numpy as np
 import pycocotools.mask as mask_utils
 import scipy.io
-from PIL import Image
+
+from mmrvos.evaluation.functional.mask_io import decode_rle, read_index_png
 
 
 def read_palette_png(path: str, obj_ids: Sequence[int],
@@ -27,10 +28,7 @@ def read_palette_png(path: str, obj_ids: Sequence[int],
         ``void_value``).
     """
     try:
-        with Image.open(path) as img:
-            if img.mode not in ('P', 'L'):
-                raise ValueError(f'expected an index (P or L mode) PNG, got mode {img.mode}')
-            ids = np.asarray(img)
+        ids = read_index_png(path, require_index_mode=True)
     except (OSError, ValueError, SyntaxError) as e:
         raise OSError(f'cannot read mask {path}: {e}') from e
     masks = np.stack([ids == obj_id for obj_id in obj_ids]) if len(obj_ids) else \
@@ -96,12 +94,9 @@ def decode_rles(rles: Sequence[Optional[dict]], height: int, width: int) -> np.n
     for i, rle in enumerate(rles):
         if rle is None:
             continue
-        rle = dict(rle)
         if tuple(rle['size']) != (height, width):
             raise ValueError(f'RLE of size {rle["size"]} for a {height}x{width} frame')
-        if isinstance(rle['counts'], str):
-            rle['counts'] = rle['counts'].encode('ascii')
-        masks[i] = mask_utils.decode(rle)
+        masks[i] = decode_rle(rle)
     return masks
 
 

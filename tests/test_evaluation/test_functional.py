@@ -220,3 +220,33 @@ def test_a2d_metrics_match_official():
     assert_same([metrics[k] for k in A2D_KEYS], A2D)
     with pytest.raises(ValueError, match='duplicate'):
         build_coco_gt([('a', encode_mask(gts[0][1])), ('a', encode_mask(gts[0][1]))])
+
+
+def test_mask_readers_shared_by_datasets_and_metrics(tmp_path):
+    """The dataset reader (read_palette_png) and the metric reader (read_index_png) are one reader; RLEs
+    decode the same with str and bytes counts."""
+    from PIL import Image
+    from pycocotools import mask as mask_utils
+
+    from mmrvos.datasets.mask_io import decode_rles, read_palette_png
+    from mmrvos.evaluation.functional import decode_rle, read_index_png
+    ids = np.zeros((4, 5), dtype=np.uint8)
+    ids[1:3, 1:4] = 2
+    ids[0, 0] = 255
+    palette = Image.fromarray(ids).convert('P')
+    palette.save(tmp_path / 'p.png')
+    masks, void = read_palette_png(str(tmp_path / 'p.png'), [2, 7], void_value=255)
+    assert (masks[0] == (read_index_png(str(tmp_path / 'p.png')) == 2)).all() and not masks[1].any()
+    assert void.sum() == 1
+    # an RGB rendering of a mask is refused by the dataset reader, with the file named
+    Image.fromarray(np.stack([ids] * 3, -1)).save(tmp_path / 'rgb.png')
+    assert read_index_png(str(tmp_path / 'rgb.png')).shape == (4, 5, 3)  # the evaluators read it as is
+    with pytest.raises(OSError, match=r'cannot read mask .*rgb\.png: expected an index'):
+        read_palette_png(str(tmp_path / 'rgb.png'), [2])
+    with pytest.raises(OSError, match=r'cannot read mask .*missing\.png'):
+        read_palette_png(str(tmp_path / 'missing.png'), [2])
+    rle = mask_utils.encode(np.asfortranarray(ids == 2))
+    as_str = dict(rle, counts=rle['counts'].decode('ascii'))
+    assert (decode_rle(as_str) == decode_rle(rle)).all() and decode_rle(rle).sum() == 6
+    stacked = decode_rles([as_str, None], 4, 5)
+    assert stacked.dtype == np.uint8 and (stacked[0] == decode_rle(rle)).all() and not stacked[1].any()

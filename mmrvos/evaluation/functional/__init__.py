@@ -9,6 +9,7 @@ from .a2d_measures import (
                            precision_at_k_and_iou,
 )
 from .mask_io import (
+                           decode_rle,
                            decode_rle_union,
                            read_binary_png,
                            read_binary_sequence,
@@ -40,5 +41,5 @@ __all__ = [
     'summarize_davis_objects', 'expression_jf', 'summarize_expressions', 'mask_iou_float32', 'encode_mask',
     'build_coco_gt', 'coco_mask_ap', 'precision_at_k_and_iou', 'AP_NAMES', 'DEFAULT_IOU_THRESHOLDS',
     'read_index_png', 'read_binary_png', 'read_index_sequence', 'read_binary_sequence', 'read_davis_gt',
-    'decode_rle_union', 'write_binary_png'
+    'decode_rle', 'decode_rle_union', 'write_binary_png'
 ]

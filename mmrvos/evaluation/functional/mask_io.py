@@ -1,5 +1,6 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-"""Minimal readers of benchmark masks, shared by the metrics and ``tools/evaluate_predictions.py``.
+"""Minimal readers of benchmark masks, shared by the metrics, ``tools/evaluate_predictions.py`` and the
+dataset readers of ``mmrvos/datasets/mask_io.py``.
 
 They read exactly what the official evaluators read: index PNGs through PIL (DAVIS), binary PNGs
 through OpenCV in grayscale (MeViS, Ref-YouTube-VOS submissions; any nonzero pixel is foreground),
@@ -16,17 +17,26 @@ from pycocotools import mask as mask_utils
 
 __all__ = [
     'read_index_png', 'read_binary_png', 'read_index_sequence', 'read_binary_sequence',
-    'read_davis_gt', 'decode_rle_union', 'write_binary_png'
+    'read_davis_gt', 'decode_rle', 'decode_rle_union', 'write_binary_png'
 ]
 
 DAVIS_VOID_LABEL = 255
 
 
-def read_index_png(path: str) -> np.ndarray:
-    """Read a palette/grayscale PNG as its (H, W) array of indices (object ids)."""
+def read_index_png(path: str, require_index_mode: bool = False) -> np.ndarray:
+    """Read a palette/grayscale PNG as its (H, W) array of indices (object ids).
+
+    Args:
+        path (str): The PNG file.
+        require_index_mode (bool): Refuse a PNG that is not an index ('P') or grayscale ('L') image,
+            e.g. an RGB rendering of a palette mask, whose pixel values are not object ids. The
+            official evaluators read whatever PIL returns, hence the default False.
+    """
     if not osp.isfile(path):
         raise FileNotFoundError(f'mask file not found: {path}')
     with Image.open(path) as img:
+        if require_index_mode and img.mode not in ('P', 'L'):
+            raise ValueError(f'expected an index (P or L mode) PNG, got mode {img.mode}')
         return np.array(img)
 
 
@@ -84,6 +94,14 @@ def read_davis_gt(sequence_dir: str) -> Tuple[np.ndarray, np.ndarray, List[str]]
     return objects, void, names
 
 
+def decode_rle(rle: dict) -> np.ndarray:
+    """Decode one COCO RLE (``counts`` as str or bytes) into an (H, W) uint8 mask."""
+    rle = dict(rle)
+    if isinstance(rle['counts'], str):
+        rle['counts'] = rle['counts'].encode('ascii')
+    return mask_utils.decode(rle)
+
+
 def decode_rle_union(rles: Sequence[Optional[dict]], shape: Optional[Tuple[int, int]] = None) -> np.ndarray:
     """Union of COCO RLE masks of one frame, ``None`` entries meaning absent (MeViS ``mask_dict``).
 
@@ -98,7 +116,7 @@ def decode_rle_union(rles: Sequence[Optional[dict]], shape: Optional[Tuple[int, 
     for rle in rles:
         if not rle:
             continue
-        mask = mask_utils.decode(rle).astype(bool)
+        mask = decode_rle(rle).astype(bool)
         if union is None:
             union = mask
         elif mask.shape != union.shape:
