@@ -1,4 +1,5 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
+from .model_init import init_model
 from .rvos_inferencer import DEFAULT_INFERENCE_CFG, RVOSInferencer, clean_texts
 from .video_io import (
     FrameFolderSource,
@@ -13,7 +14,8 @@ from .window_linking import mask_iou, select_candidate
 from .writers import OverlayVideoWriter, PaletteMaskWriter, RLEJsonWriter, mask_palette, masks_to_index_map
 
 __all__ = [
-    'RVOSInferencer', 'DEFAULT_INFERENCE_CFG', 'clean_texts', 'FrameSource', 'FrameFolderSource',
+    'init_model', 'RVOSInferencer', 'DEFAULT_INFERENCE_CFG', 'clean_texts', 'FrameSource',
+    'FrameFolderSource',
     'VideoFileSource', 'SyntheticFrameSource', 'RVOSInputError', 'open_frame_source', 'iter_windows',
     'mask_iou', 'select_candidate', 'PaletteMaskWriter', 'OverlayVideoWriter', 'RLEJsonWriter',
     'mask_palette', 'masks_to_index_map'

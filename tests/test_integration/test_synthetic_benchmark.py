@@ -119,18 +119,25 @@ def test_overlay_rendered(benchmark_run):
     assert 1 <= len(demo['texts']) <= 2
 
 
-def test_query_oracle(benchmark_run, tmp_path):
-    """tools/analysis_tools/query_oracle.py on the trained checkpoint: selected J <= oracle J, per kind."""
+def _run_analysis_tool(name: str, benchmark_run, tmp_path):
+    """Run tools/analysis_tools/<name>.py on the trained checkpoint and data; (module, table, json path)."""
     from mmrvos.testing import load_script
     data_root, _, summary = benchmark_run
     result = summary['results'][0]
-    oracle = load_script('tools/analysis_tools/query_oracle.py')
-    out = tmp_path / 'oracle.json'
-    table = oracle.main([
+    tool = load_script(f'tools/analysis_tools/{name}.py')
+    out = tmp_path / f'{name}.json'
+    table = tool.main([
         osp.join(ROOT, result['config']), result['checkpoint'], '--json', str(out), '--cfg-options',
         f'test_dataloader.dataset.data_root={data_root}/',
         f'model.text_encoder.tokenizer_path={data_root}/tiny_roberta'
     ])
+    return tool, table, out
+
+
+def test_query_oracle(benchmark_run, tmp_path):
+    """tools/analysis_tools/query_oracle.py on the trained checkpoint: selected J <= oracle J, per kind."""
+    result = benchmark_run[2]['results'][0]
+    oracle, table, out = _run_analysis_tool('query_oracle', benchmark_run, tmp_path)
     assert table['all']['n'] == result['metrics']['all']['num_expressions']
     for kind, row in table.items():
         assert 0 <= row['selected'] <= row['oracle'] <= 1 and 0 <= row['picked best'] <= 1
@@ -144,16 +151,7 @@ def test_query_oracle(benchmark_run, tmp_path):
 
 def test_probe_object_features(benchmark_run, tmp_path):
     """tools/analysis_tools/probe_object_features.py: one probe per (stage, attribute) on every object."""
-    from mmrvos.testing import load_script
-    data_root, _, summary = benchmark_run
-    result = summary['results'][0]
-    probe = load_script('tools/analysis_tools/probe_object_features.py')
-    out = tmp_path / 'probe.json'
-    table = probe.main([
-        osp.join(ROOT, result['config']), result['checkpoint'], '--json', str(out), '--cfg-options',
-        f'test_dataloader.dataset.data_root={data_root}/',
-        f'model.text_encoder.tokenizer_path={data_root}/tiny_roberta'
-    ])
+    probe, table, out = _run_analysis_tool('probe_object_features', benchmark_run, tmp_path)
     assert list(table) == list(probe.STAGES)  # SOC has a VOC: every stage
     for row in table.values():
         assert set(row) == set(probe.ATTRIBUTES)

@@ -30,10 +30,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 # tools/test.py does.
 os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
 
+import mmengine  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
 from mmrvos.evaluation.functional import read_index_sequence, region_similarity  # noqa: E402
 
@@ -188,19 +189,11 @@ def probe_table(train_rows: List[dict], test_rows: List[dict], alpha: float = 10
 
 def main(argv=None) -> Dict[str, dict]:
     args = parse_args(argv)
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner, load_checkpoint
+    from mmengine.runner import Runner
 
-    from mmrvos.registry import MODELS
-    from mmrvos.utils import register_all_modules
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmrvos'))
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.eval()
+    from mmrvos.apis import init_model
+    model = init_model(args.config, args.checkpoint, cfg_options=args.cfg_options)
+    cfg = model.cfg
     model.head.test_cfg['query_selection'] = 'all'
     rows = {}
     for split in (args.train_split, args.test_split):
@@ -219,9 +212,7 @@ def main(argv=None) -> Dict[str, dict]:
         cells = [f'{row[a]["accuracy"]:>8.2f} ({row[a]["majority"]:.2f})' for a in ATTRIBUTES]
         print(f'{stage:<12}' + ''.join(cells))
     if args.json:
-        os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as f:
-            json.dump(table, f, indent=2)
+        mmengine.dump(table, args.json, indent=2)  # creates the folder
     return table
 
 

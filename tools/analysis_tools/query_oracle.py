@@ -31,9 +31,10 @@ from typing import Dict, Iterator, List
 # with weights_only=False, as tools/test.py does.
 os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
 
+import mmengine  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
 from mmrvos.evaluation.functional import read_index_sequence, region_similarity  # noqa: E402
 
@@ -63,19 +64,11 @@ def iter_samples(model, loader) -> Iterator:
 
 def main(argv=None) -> Dict[str, Dict[str, float]]:
     args = parse_args(argv)
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner, load_checkpoint
+    from mmengine.runner import Runner
 
-    from mmrvos.registry import MODELS
-    from mmrvos.utils import register_all_modules
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmrvos'))
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.eval()
+    from mmrvos.apis import init_model
+    model = init_model(args.config, args.checkpoint, cfg_options=args.cfg_options)
+    cfg = model.cfg
     model.head.test_cfg['query_selection'] = 'all'
     loader_cfg = cfg.test_dataloader.copy()
     loader_cfg.update(num_workers=0, persistent_workers=False)
@@ -111,9 +104,7 @@ def main(argv=None) -> Dict[str, Dict[str, float]]:
         print(f'{kind:<12} {row["selected"]:>10.3f} {row["oracle"]:>9.3f} {row["picked best"]:>11.2f} '
               f'{row["n"]:>5d}')
     if args.json:
-        os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as f:
-            json.dump(table, f, indent=2)
+        mmengine.dump(table, args.json, indent=2)  # creates the folder
     return table
 
 
