@@ -45,3 +45,20 @@ def test_cli_generates_skips_refuses_and_forces(tool, tmp_path, capsys):
     (foreign / 'keep.txt').write_text('not ours')
     assert tool.main(['--out', str(foreign), '--force']) == 1
     assert (foreign / 'keep.txt').read_text() == 'not ours'
+
+
+def test_motion_phrase_set_names(tool, tmp_path, capsys):
+    """--motion-phrases benchmark is BENCHMARK_MOTION_PHRASES, --motion-phrases all is every phrase."""
+    from mmrvos.datasets.synthetic_generator import BENCHMARK_MOTION_PHRASES
+    out = str(tmp_path / 'syn')
+    args = ['--out', out, '--num-train', '1', '--num-valid', '1', '--frames', '8', '8']
+    assert tool.main(args + ['--motion-phrases', 'benchmark']) == 0
+    with open(osp.join(out, 'synthetic_info.json')) as f:
+        assert json.load(f)['config']['motion_phrases'] == list(BENCHMARK_MOTION_PHRASES)
+    capsys.readouterr()
+    # the same data as the explicit list: nothing to do
+    assert tool.main(args + ['--motion-phrases', *BENCHMARK_MOTION_PHRASES]) == 0
+    assert 'nothing to do' in capsys.readouterr().out
+    # "all" is the default (no restriction), which is other data
+    assert tool.main(args + ['--motion-phrases', 'all']) == 1 and '--force' in capsys.readouterr().err
+    assert tool.main(args) == 1

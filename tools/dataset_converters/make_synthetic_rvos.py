@@ -18,7 +18,7 @@ Usage::
 
     python tools/dataset_converters/make_synthetic_rvos.py [--out data/synthetic_rvos] [--num-train 200]
         [--num-valid 30] [--seed 0] [--height 96] [--width 160] [--frames 12 24] [--objects 3 4]
-        [--motion-phrases KEY ...] [--force]
+        [--motion-phrases KEY ... | all | benchmark] [--force]
 """
 import argparse
 import json
@@ -29,9 +29,16 @@ import sys
 import time
 from dataclasses import asdict
 
-from mmrvos.datasets.synthetic_generator import GENERATOR_VERSION, SyntheticRVOSConfig, generate_dataset
+from mmrvos.datasets.synthetic_generator import (
+    BENCHMARK_MOTION_PHRASES,
+    GENERATOR_VERSION,
+    SyntheticRVOSConfig,
+    generate_dataset,
+)
 
 INFO_FILE = 'synthetic_info.json'
+# Named sets of motion phrases accepted by --motion-phrases (None: every phrase).
+PHRASE_SETS = {'all': None, 'benchmark': BENCHMARK_MOTION_PHRASES}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -47,8 +54,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--objects', type=int, nargs=2, default=(3, 4), metavar=('MIN', 'MAX'),
                         help='objects per video (inclusive range)')
     parser.add_argument('--motion-phrases', nargs='+', metavar='KEY',
-                        help='use only these motion phrases (keys of MOTION_PHRASES, e.g. moves_left still); '
-                        'default: all')
+                        help='use only these motion phrases (keys of MOTION_PHRASES, e.g. moves_left '
+                        'still), or one set name: "all" (the default) or "benchmark" '
+                        '(BENCHMARK_MOTION_PHRASES, those of tools/run_synthetic_benchmark.py)')
     parser.add_argument('--force', action='store_true',
                         help='regenerate a directory written by this tool with other arguments')
     return parser.parse_args(argv)
@@ -66,8 +74,11 @@ def read_info(out: str):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    phrases = args.motion_phrases
+    if phrases is not None and len(phrases) == 1 and phrases[0] in PHRASE_SETS:
+        phrases = PHRASE_SETS[phrases[0]]
     cfg = SyntheticRVOSConfig(height=args.height, width=args.width, num_frames=tuple(args.frames),
-                              num_objects=tuple(args.objects), motion_phrases=args.motion_phrases)
+                              num_objects=tuple(args.objects), motion_phrases=phrases)
     wanted = dict(seed=args.seed, config=json.loads(json.dumps(asdict(cfg))),
                   videos=dict(train=args.num_train, valid=args.num_valid))
     out = osp.normpath(args.out)
