@@ -1,5 +1,5 @@
 # Frame-level ablation of configs/synthetic/soc_tiny_8xb1_synthetic-rvos.py: the same tiny SOC, data,
-# windows (4 clips of 4 frames per iteration), optimiser and schedule, without the video-level object
+# windows (8 clips of 2 frames per iteration), optimiser and schedule, without the video-level object
 # cluster (VOC) and its contrastive loss. Every frame is predicted from its own frame queries; the frames of
 # a clip still meet in the Video Swin backbone (its temporal window), and the video's query is chosen by
 # the mean over frames of each query's score.

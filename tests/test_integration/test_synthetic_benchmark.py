@@ -137,7 +137,7 @@ def _run_analysis_tool(name: str, benchmark_run, tmp_path):
 def test_query_oracle(benchmark_run, tmp_path):
     """tools/analysis_tools/query_oracle.py on the trained checkpoint: selected J <= oracle J, per kind."""
     result = benchmark_run[2]['results'][0]
-    oracle, table, out = _run_analysis_tool('query_oracle', benchmark_run, tmp_path)
+    _, table, out = _run_analysis_tool('query_oracle', benchmark_run, tmp_path)
     assert table['all']['n'] == result['metrics']['all']['num_expressions']
     for kind, row in table.items():
         assert 0 <= row['selected'] <= row['oracle'] <= 1 and 0 <= row['picked best'] <= 1
