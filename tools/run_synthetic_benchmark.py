@@ -203,7 +203,7 @@ def render(args: argparse.Namespace, config: str, checkpoint: str, out_dir: str,
     run([sys.executable, 'demo/video_demo.py', frames, config, checkpoint, '--texts', *texts,
          '--out-dir', osp.join(out_dir, f'{video}_masks'), '--overlay', overlay,
          '--device', 'cpu', '--fps', '4', '--no-progress', '--cfg-options', *options], env)
-    # one frame of the overlay as a PNG, for a quick look (or a README)
+    # one frame of the overlay as a PNG, for a quick look (or a README), enlarged to >= 640 px wide
     cap = cv2.VideoCapture(overlay)
     count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     cap.set(cv2.CAP_PROP_POS_FRAMES, max(count // 2, 0))
@@ -211,7 +211,8 @@ def render(args: argparse.Namespace, config: str, checkpoint: str, out_dir: str,
     cap.release()
     frame_png = osp.join(out_dir, f'{video}_overlay_frame.png')
     if ok:
-        cv2.imwrite(frame_png, frame)
+        scale = max(1, -(-640 // frame.shape[1]))
+        cv2.imwrite(frame_png, cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST))
     return dict(video=video, texts=texts, overlay=overlay, frame_png=frame_png if ok else None,
                 masks=osp.join(out_dir, f'{video}_masks'))
 

@@ -114,7 +114,10 @@ def test_overlay_rendered(benchmark_run):
     cap = cv2.VideoCapture(demo['overlay'])
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == num_frames
     cap.release()
-    assert cv2.imread(demo['frame_png']) is not None
+    frame = cv2.imread(demo['frame_png'])
+    first = sorted(glob.glob(osp.join(data_root, 'valid', 'JPEGImages', demo['video'], '*.jpg')))[0]
+    width = cv2.imread(first).shape[1]
+    assert frame.shape[1] >= 640 and frame.shape[1] % width == 0  # enlarged by a whole factor
     assert len(glob.glob(osp.join(demo['masks'], '*.png'))) == num_frames
     assert 1 <= len(demo['texts']) <= 2
 
