@@ -40,6 +40,7 @@ MOTION_KINDS = {'static': 0.2, 'linear': 0.25, 'move_stop': 0.15, 'stop_move': 0
                 'leave': 0.125}  # trajectory programs and their sampling weights
 EXPRESSION_KINDS = ('appearance', 'motion')
 GENERATOR_VERSION = 2  # bump whenever the same arguments give other files
+SCENES_FILE = 'synthetic_scenes.json'  # per split: every object's attributes and expression structure
 
 # Motion phrases: key -> words after "that". Direction phrases exist for every direction.
 MOTION_PHRASES = {'still': 'stays still', 'enters': 'enters the scene', 'leaves': 'leaves the scene',
@@ -641,6 +642,18 @@ def _scene_record(video: SyntheticVideo, unit: float) -> dict:
     return dict(objects=objects, expressions=expressions)
 
 
+def read_scenes(data_root: str, split: str) -> Dict[str, dict]:
+    """``<split>/synthetic_scenes.json`` as written by :func:`write_split`: per video, ``objects`` (look,
+    trajectory program, motion facts) and ``expressions`` (text, obj_id, kind, shape, attributes, motion,
+    distractors)."""
+    path = osp.join(data_root, split, SCENES_FILE)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path} not found: the object attributes of the synthetic benchmark '
+                                '(tools/dataset_converters/make_synthetic_rvos.py) are needed')
+    with open(path) as f:
+        return json.load(f)['videos']
+
+
 def write_split(data_root: str, split: str, num_videos: int, seed: int,
                 cfg: SyntheticRVOSConfig) -> Dict[str, int]:
     """Generate and write one split in the Ref-YouTube-VOS layout.
@@ -674,7 +687,7 @@ def write_split(data_root: str, split: str, num_videos: int, seed: int,
             counts[e.kind] += 1
     expression_dir = osp.join(data_root, 'meta_expressions', split)
     _dump_json({'videos': meta}, osp.join(split_dir, 'meta.json'))
-    _dump_json({'videos': scenes}, osp.join(split_dir, 'synthetic_scenes.json'))
+    _dump_json({'videos': scenes}, osp.join(split_dir, SCENES_FILE))
     _dump_json({'videos': expressions}, osp.join(expression_dir, 'meta_expressions.json'))
     kinds = {'kinds': list(EXPRESSION_KINDS), 'videos': kinds}
     _dump_json(kinds, osp.join(expression_dir, 'expression_kinds.json'))

@@ -179,7 +179,7 @@ def test_grounding_bound_trains_on_a_generated_dataset(tmp_path, capsys):
         assert [row['step'] for row in curve] == [2, 3] and result['grounding']['encoder'] == encoder
         assert all(0.0 <= row['test'][kind] <= 1.0 for row in curve for kind in ('appearance', 'motion'))
         assert result['grounding']['num_train_videos'] == 4
-    train = bound.load_objects(root, 'train', bound.load_scenes(root, 'train'), None)
+    train = bound.load_objects(root, 'train', bound.read_scenes(root, 'train'), None)
     video = train[0]
     assert video['crops'].shape[1:] == (8, 3, 32, 32) and video['crops'].dtype == torch.uint8
     # every object of a generated video is visible in some frame

@@ -36,8 +36,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
-from mmrvos.datasets.synthetic_generator import RELATIVE_PHRASES
-from mmrvos.evaluation.functional import read_index_png
+from mmrvos.datasets.synthetic_generator import RELATIVE_PHRASES, SCENES_FILE, read_scenes
+from mmrvos.evaluation.functional import read_index_sequence
 
 ATTRIBUTES = ('shape', 'colour', 'size', 'texture')
 ORACLES = {
@@ -73,18 +73,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _load_json(path: str) -> dict:
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path} not found: is this a dataset written by make_synthetic_rvos.py?')
-    with open(path) as f:
-        return json.load(f)
-
-
-def load_scenes(data_root: str, split: str) -> Dict[str, dict]:
-    """``<split>/synthetic_scenes.json``: per video, its objects' attributes and its expressions."""
-    return _load_json(osp.join(data_root, split, 'synthetic_scenes.json'))['videos']
-
-
 def oracle_candidates(objects: Dict[str, dict], expression: dict, known: Sequence[str]) -> List[str]:
     """The objects an oracle knowing the ``known`` attributes cannot tell from the referred one."""
     words = {'shape': expression['shape'], **expression['attributes']}
@@ -116,24 +104,26 @@ def oracle_accuracy(scenes: Dict[str, dict], known: Sequence[str]) -> Dict[str, 
 def load_objects(data_root: str, split: str, scenes: Dict[str, dict], radius: Optional[int],
                  max_videos: Optional[int] = None) -> List[dict]:
     """Per video: uint8 crops (N, T, 3, 2r, 2r), tracks (N, T, 4) and (sentence, object index, kind)."""
-    meta = _load_json(osp.join(data_root, 'meta_expressions', split, 'meta_expressions.json'))['videos']
+    meta_file = osp.join(data_root, 'meta_expressions', split, 'meta_expressions.json')
+    if not osp.isfile(meta_file):
+        raise FileNotFoundError(f'{meta_file} not found: is this a dataset written by '
+                                'make_synthetic_rvos.py?')
+    with open(meta_file) as f:
+        meta = json.load(f)['videos']
     videos = []
     for video_id in list(scenes)[:max_videos]:
         scene = scenes[video_id]
         if video_id not in meta:
-            raise KeyError(f'video {video_id} of {split}/synthetic_scenes.json is not in the meta '
-                           'expressions')
+            raise KeyError(f'video {video_id} of {split}/{SCENES_FILE} is not in the meta expressions')
         frames = meta[video_id]['frames']
         obj_ids = sorted(scene['objects'], key=int)
-        crops, tracks = None, None
-        for t, frame in enumerate(frames):
+        labels_seq = read_index_sequence(osp.join(data_root, split, 'Annotations', video_id), frames)
+        height, width = labels_seq.shape[1:]
+        r = radius or 4 * max(1, round(4 * height / 96))
+        crops = np.zeros((len(obj_ids), len(frames), 3, 2 * r, 2 * r), np.uint8)
+        tracks = np.zeros((len(obj_ids), len(frames), 4), np.float32)
+        for t, (frame, labels) in enumerate(zip(frames, labels_seq)):
             image = np.array(Image.open(osp.join(data_root, split, 'JPEGImages', video_id, f'{frame}.jpg')))
-            labels = read_index_png(osp.join(data_root, split, 'Annotations', video_id, f'{frame}.png'))
-            height, width = labels.shape
-            r = radius or 4 * max(1, round(4 * height / 96))
-            if crops is None:
-                crops = np.zeros((len(obj_ids), len(frames), 3, 2 * r, 2 * r), np.uint8)
-                tracks = np.zeros((len(obj_ids), len(frames), 4), np.float32)
             padded = np.pad(image, ((r, r), (r, r), (0, 0)))
             for i, obj_id in enumerate(obj_ids):
                 ys, xs = np.nonzero(labels == int(obj_id))
@@ -246,14 +236,14 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     results: dict = dict(data_root=args.data_root, oracles={})
-    test_scenes = load_scenes(args.data_root, args.test_split)
+    test_scenes = read_scenes(args.data_root, args.test_split)
     print(f'attribute oracles on {args.test_split} (expected selection accuracy):')
     print(f'{"knows":<12}' + ''.join(f'{kind:>12}' for kind in KINDS))
     for name, known in ORACLES.items():
         results['oracles'][name] = oracle_accuracy(test_scenes, known)
         print(f'{name:<12}' + ''.join(f'{results["oracles"][name][kind]:12.3f}' for kind in KINDS))
     if args.steps > 0:
-        train_scenes = load_scenes(args.data_root, args.train_split)
+        train_scenes = read_scenes(args.data_root, args.train_split)
         start = time.perf_counter()
         train = load_objects(args.data_root, args.train_split, train_scenes, args.crop_radius,
                              args.max_train_videos)

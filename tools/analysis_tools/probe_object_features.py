@@ -21,7 +21,6 @@ Example::
         work_dirs/synthetic_rvos/soc_tiny_8xb1_synthetic-rvos/iter_800.pth
 """
 import argparse
-import json
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -36,6 +35,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
+from mmrvos.datasets.synthetic_generator import read_scenes  # noqa: E402
 from mmrvos.evaluation.functional import read_index_sequence, region_similarity  # noqa: E402
 
 STAGES = ('input', 'backbone', 'neck', 'memory', 'frame_query', 'video_query')
@@ -111,12 +111,7 @@ class FeatureTap:
 
 def collect(model, loader, data_root: str, split: str, max_videos: Optional[int]) -> List[dict]:
     """Features and attributes of every object of the split's videos (first expression of each)."""
-    scenes_file = osp.join(data_root, split, 'synthetic_scenes.json')
-    if not osp.isfile(scenes_file):
-        raise FileNotFoundError(f'{scenes_file} not found: the probes need the synthetic benchmark\'s '
-                                'object attributes (tools/dataset_converters/make_synthetic_rvos.py)')
-    with open(scenes_file) as f:
-        scenes = json.load(f)['videos']
+    scenes = read_scenes(data_root, split)
     ann_dir = osp.join(data_root, split, 'Annotations')
     tap = FeatureTap(model)
     rows, seen = [], set()
