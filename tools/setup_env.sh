@@ -11,7 +11,8 @@
 # Idempotent: a stamp records the hash of every file that decides what gets installed; when it matches and
 # the environment imports, the script exits within seconds. The compiled mmcv wheel is kept in a wheelhouse
 # (MMRVOS_WHEELHOUSE, default ~/.cache/mmrvos/wheels) keyed by the torch build, so a fresh venv on the same
-# machine re-installs it in seconds instead of recompiling for ~20 minutes.
+# machine re-installs it in seconds instead of recompiling for ~20 minutes. The build itself is
+# tools/misc/build_mmcv.sh (also used by tools/setup_env_offline.sh for machines without a registry).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -70,26 +71,17 @@ say "5/7 mmcv $MMCV_VERSION with compiled ops"
 if "$PY" -c "import mmcv, mmcv._ext, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null; then
   say "    mmcv $MMCV_VERSION with ops already installed"
 else
-  cuda_env=$("$PY" - <<'PY'
-import shutil, torch
-if torch.version.cuda and torch.cuda.is_available() and shutil.which('nvcc'):
-    major, minor = torch.cuda.get_device_capability(0)
-    print(f'{major}.{minor}')
-PY
-)
+  cuda_env=$(PY="$PY" bash "$ROOT/tools/misc/build_mmcv.sh" --print-arch)
   torch_tag=$("$PY" -c "import torch; print(torch.__version__)")
   if [ -n "$cuda_env" ]; then
-    export FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="$cuda_env"
-    torch_tag="$torch_tag-sm$cuda_env"
-    say "    CUDA torch and nvcc found: building the CUDA ops too (TORCH_CUDA_ARCH_LIST=$cuda_env)"
+    torch_tag="$torch_tag-sm$cuda_env${MMRVOS_MMCV_CUDA_OPS:+-subset}"
+    say "    CUDA torch and nvcc found: building the CUDA ops too (sm $cuda_env)"
   fi
   WHEELHOUSE="$WHEELHOUSE_ROOT/$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')-torch-$torch_tag"
-  mkdir -p "$WHEELHOUSE"
   if ! ls "$WHEELHOUSE"/mmcv-$MMCV_VERSION-*.whl >/dev/null 2>&1; then
     say "    compiling mmcv $MMCV_VERSION from source: this takes about 20 minutes on 2 cores the first time"
     say "    (the wheel is then kept in $WHEELHOUSE and later set-ups take seconds)"
-    MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "$PY" -m pip wheel --disable-pip-version-check \
-      --progress-bar off --no-build-isolation --no-deps "mmcv==$MMCV_VERSION" -w "$WHEELHOUSE"
+    PY="$PY" bash "$ROOT/tools/misc/build_mmcv.sh" "$WHEELHOUSE"
   else
     say "    using the cached wheel in $WHEELHOUSE"
   fi
