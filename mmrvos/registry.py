@@ -31,14 +31,14 @@ from mmdet.registry import WEIGHT_INITIALIZERS as MMDET_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 # manage all kinds of runners like `EpochBasedRunner` and `IterBasedRunner`
-RUNNERS = Registry('runner', parent=MMDET_RUNNERS, locations=['mmrvos.engine'])
+RUNNERS = Registry('runner', parent=MMDET_RUNNERS, locations=['mmdet.engine'])
 # manage runner constructors that define how to initialize runners
 RUNNER_CONSTRUCTORS = Registry(
-    'runner constructor', parent=MMDET_RUNNER_CONSTRUCTORS, locations=['mmrvos.engine'])
+    'runner constructor', parent=MMDET_RUNNER_CONSTRUCTORS, locations=['mmdet.engine'])
 # manage all kinds of loops like `EpochBasedTrainLoop`
-LOOPS = Registry('loop', parent=MMDET_LOOPS, locations=['mmrvos.engine'])
+LOOPS = Registry('loop', parent=MMDET_LOOPS, locations=['mmdet.engine'])
 # manage all kinds of hooks like `CheckpointHook`
-HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmrvos.engine'])
+HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmdet.engine'])
 
 # manage data-related modules
 DATASETS = Registry('dataset', parent=MMDET_DATASETS, locations=['mmrvos.datasets'])
@@ -56,18 +56,18 @@ WEIGHT_INITIALIZERS = Registry(
     'weight initializer', parent=MMDET_WEIGHT_INITIALIZERS, locations=['mmrvos.models'])
 
 # manage all kinds of optimizers like `SGD` and `Adam`
-OPTIMIZERS = Registry('optimizer', parent=MMDET_OPTIMIZERS, locations=['mmrvos.engine'])
+OPTIMIZERS = Registry('optimizer', parent=MMDET_OPTIMIZERS, locations=['mmdet.engine'])
 # manage optimizer wrappers like `OptimWrapper` and `AmpOptimWrapper`
 OPTIM_WRAPPERS = Registry(
-    'optim_wrapper', parent=MMDET_OPTIM_WRAPPERS, locations=['mmrvos.engine'])
+    'optim_wrapper', parent=MMDET_OPTIM_WRAPPERS, locations=['mmdet.engine'])
 # manage constructors that customize the optimization hyperparameters
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer constructor',
     parent=MMDET_OPTIM_WRAPPER_CONSTRUCTORS,
-    locations=['mmrvos.engine'])
+    locations=['mmdet.engine'])
 # manage all kinds of parameter schedulers like `MultiStepLR`
 PARAM_SCHEDULERS = Registry(
-    'parameter scheduler', parent=MMDET_PARAM_SCHEDULERS, locations=['mmrvos.engine'])
+    'parameter scheduler', parent=MMDET_PARAM_SCHEDULERS, locations=['mmdet.engine'])
 
 # manage all kinds of metrics
 METRICS = Registry('metric', parent=MMDET_METRICS, locations=['mmrvos.evaluation'])
@@ -86,4 +86,4 @@ VISBACKENDS = Registry(
 
 # manage logprocessor
 LOG_PROCESSORS = Registry(
-    'log_processor', parent=MMDET_LOG_PROCESSORS, locations=['mmrvos.engine'])
+    'log_processor', parent=MMDET_LOG_PROCESSORS, locations=['mmdet.engine'])

@@ -11,12 +11,12 @@ from .video_io import (
     open_frame_source,
 )
 from .window_linking import mask_iou, select_candidate
-from .writers import OverlayVideoWriter, PaletteMaskWriter, RLEJsonWriter, mask_palette, masks_to_index_map
+from .writers import OverlayVideoWriter, PaletteMaskWriter, RLEJsonWriter, masks_to_index_map
 
 __all__ = [
     'init_model', 'RVOSInferencer', 'DEFAULT_INFERENCE_CFG', 'clean_texts', 'FrameSource',
     'FrameFolderSource',
     'VideoFileSource', 'SyntheticFrameSource', 'RVOSInputError', 'open_frame_source', 'iter_windows',
     'mask_iou', 'select_candidate', 'PaletteMaskWriter', 'OverlayVideoWriter', 'RLEJsonWriter',
-    'mask_palette', 'masks_to_index_map'
+    'masks_to_index_map'
 ]

@@ -11,19 +11,7 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-
-def mask_palette(num_colors: int = 256) -> np.ndarray:
-    """The PASCAL VOC / DAVIS colour map (bit-interleaved): id 0 black, 1 red, 2 green, 3 yellow...
-
-    Returns:
-        np.ndarray: ``(num_colors, 3)`` uint8 RGB colours.
-    """
-    ids = np.arange(num_colors)
-    palette = np.zeros((num_colors, 3), dtype=np.uint8)
-    for bit in range(8):
-        for channel in range(3):
-            palette[:, channel] |= (((ids >> (3 * bit + channel)) & 1) << (7 - bit)).astype(np.uint8)
-    return palette
+from mmrvos.utils import davis_palette
 
 
 def masks_to_index_map(masks: np.ndarray, scores: Sequence[float]) -> np.ndarray:
@@ -55,7 +43,7 @@ class PaletteMaskWriter:
     def __init__(self, out_dir: str) -> None:
         self.out_dir = out_dir
         os.makedirs(out_dir, exist_ok=True)
-        self.palette = mask_palette().reshape(-1).tolist()
+        self.palette = davis_palette().reshape(-1).tolist()
 
     def write(self, frame_name: str, index_map: np.ndarray) -> str:
         from PIL import Image

@@ -6,8 +6,8 @@ from typing import Dict, List
 
 from mmrvos.registry import DATASETS
 
+from .annotation_readers import read_a2d_instances
 from .base_rvos_dataset import BaseRVOSDataset
-from .mask_io import read_a2d_instances
 
 
 def centred_window(centre: int, num_frames: int, window_size: int) -> List[int]:

@@ -8,8 +8,8 @@ from typing import Dict, List, Optional, Tuple
 from mmrvos.registry import DATASETS
 
 from .a2d_sentences import centred_window
+from .annotation_readers import read_puppet_mask
 from .base_rvos_dataset import BaseRVOSDataset
-from .mask_io import read_puppet_mask
 
 
 def jhmdb_sample_id(video_id: str, frame: int) -> str:

@@ -21,9 +21,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmdet.models  # noqa: F401,F811
     import mmdet.visualization  # noqa: F401,F811
 
-    import mmrvos.apis  # noqa: F401,F811
     import mmrvos.datasets  # noqa: F401,F811
-    import mmrvos.engine  # noqa: F401,F811
     import mmrvos.evaluation  # noqa: F401,F811
     import mmrvos.models  # noqa: F401,F811
     import mmrvos.visualization  # noqa: F401,F811

@@ -9,12 +9,7 @@ from mmengine.dist import master_only
 from mmengine.structures import InstanceData
 
 from mmrvos.registry import VISUALIZERS
-
-
-def _palette() -> np.ndarray:
-    # imported lazily: mmrvos.apis imports this package
-    from mmrvos.apis.writers import mask_palette
-    return mask_palette()
+from mmrvos.utils import davis_palette, masks_to_numpy
 
 
 @VISUALIZERS.register_module()
@@ -45,18 +40,10 @@ class RVOSLocalVisualizer(TrackLocalVisualizer):
         super().__init__(name=name, alpha=alpha, **kwargs)
         self.font_scale = font_scale
         self._texts: List[str] = []
-        self.palette = _palette()
+        self.palette = davis_palette()
 
     def _color(self, instance_id: int) -> tuple:
         return tuple(int(c) for c in self.palette[(int(instance_id) + 1) % len(self.palette)])
-
-    @staticmethod
-    def _to_numpy_masks(masks) -> np.ndarray:
-        if hasattr(masks, 'to_ndarray'):  # BitmapMasks
-            masks = masks.to_ndarray()
-        elif hasattr(masks, 'cpu'):  # Tensor
-            masks = masks.cpu().numpy()
-        return np.asarray(masks).astype(bool)
 
     def _draw_legend(self, image: np.ndarray, labels: List[str]) -> None:
         height, width = image.shape[:2]
@@ -84,7 +71,7 @@ class RVOSLocalVisualizer(TrackLocalVisualizer):
         ids = [int(i) for i in instances.instances_id] if 'instances_id' in instances else \
             list(range(len(instances)))
         if 'masks' in instances and len(instances) > 0:
-            for instance_id, mask in zip(ids, self._to_numpy_masks(instances.masks)):
+            for instance_id, mask in zip(ids, masks_to_numpy(instances.masks)):
                 if not mask.any():
                     continue
                 color = np.asarray(self._color(instance_id), dtype=np.float32)

@@ -228,7 +228,7 @@ def test_mask_readers_shared_by_datasets_and_metrics(tmp_path):
     from PIL import Image
     from pycocotools import mask as mask_utils
 
-    from mmrvos.datasets.mask_io import decode_rles, read_palette_png
+    from mmrvos.datasets.annotation_readers import decode_rles, read_palette_png
     from mmrvos.evaluation.functional import decode_rle, read_index_png
     ids = np.zeros((4, 5), dtype=np.uint8)
     ids[1:3, 1:4] = 2

@@ -8,7 +8,13 @@ from mmdet.structures.mask import BitmapMasks
 
 from mmrvos.registry import TRANSFORMS
 
-from ..mask_io import decode_rles, polygons_to_mask, read_a2d_masks, read_palette_png, read_puppet_mask
+from ..annotation_readers import (
+    decode_rles,
+    polygons_to_mask,
+    read_a2d_masks,
+    read_palette_png,
+    read_puppet_mask,
+)
 
 
 def describe(results: dict) -> str:

@@ -8,7 +8,7 @@ from .a2d_measures import (
                            mask_iou_float32,
                            precision_at_k_and_iou,
 )
-from .mask_io import (
+from .mask_files import (
                            decode_rle,
                            decode_rle_union,
                            read_binary_png,

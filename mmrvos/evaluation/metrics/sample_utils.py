@@ -11,8 +11,10 @@ import numpy as np
 import torch
 from pycocotools import mask as mask_utils
 
+from mmrvos.utils import masks_to_numpy
+
 __all__ = [
-    'get_frames', 'get_meta', 'frame_shape', 'masks_to_numpy', 'frame_has_gt', 'frame_gt_masks',
+    'get_frames', 'get_meta', 'frame_shape', 'frame_has_gt', 'frame_gt_masks',
     'frame_gt_union', 'frame_void', 'frame_pred', 'frame_pred_union', 'encode_frames', 'decode_frames'
 ]
 
@@ -38,15 +40,6 @@ def frame_shape(frame: Any) -> Tuple[int, int]:
     if shape is None:
         raise KeyError(f'frame {get_meta(frame, "frame_name", "?")} has no ori_shape metainfo')
     return int(shape[0]), int(shape[1])
-
-
-def masks_to_numpy(masks: Any) -> np.ndarray:
-    """(n, H, W) bool array from ``BitmapMasks``/``PolygonMasks``, a tensor or an array."""
-    if hasattr(masks, 'to_ndarray'):
-        masks = masks.to_ndarray()
-    elif isinstance(masks, torch.Tensor):
-        masks = masks.detach().cpu().numpy()
-    return np.asarray(masks).astype(bool)
 
 
 def frame_has_gt(frame: Any) -> bool:

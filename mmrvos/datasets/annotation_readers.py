@@ -1,5 +1,6 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-"""Readers for the mask formats of the RVOS benchmarks.
+"""Readers of the mask annotations of the RVOS benchmarks, for the datasets and their loading transforms:
+DAVIS / YouTube-VOS palette PNGs, A2D ``.h5``, JHMDB ``puppet_mask.mat``, MeViS RLEs, RefCOCO polygons.
 
 Each reader returns ``uint8`` 0/1 masks of shape ``(n, H, W)`` for the requested objects, in the
 requested order, with all-zero masks for objects absent from the frame. Errors name the file.
@@ -11,7 +12,7 @@ import numpy as np
 import pycocotools.mask as mask_utils
 import scipy.io
 
-from mmrvos.evaluation.functional.mask_io import decode_rle, read_index_png
+from mmrvos.evaluation.functional.mask_files import decode_rle, read_index_png
 
 
 def read_palette_png(path: str, obj_ids: Sequence[int],

@@ -1,6 +1,6 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """Minimal readers of benchmark masks, shared by the metrics, ``tools/evaluate_predictions.py`` and the
-dataset readers of ``mmrvos/datasets/mask_io.py``.
+dataset annotation readers of ``mmrvos/datasets/annotation_readers.py``.
 
 They read exactly what the official evaluators read: index PNGs through PIL (DAVIS), binary PNGs
 through OpenCV in grayscale (MeViS, Ref-YouTube-VOS submissions; any nonzero pixel is foreground),
