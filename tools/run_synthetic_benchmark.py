@@ -29,8 +29,8 @@ import time
 from typing import Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-MAIN_CONFIG = 'configs/synthetic/soc_tiny_8xb1_synthetic-rvos.py'
-ABLATION_CONFIG = 'configs/synthetic/soc_tiny-frame-level_8xb1_synthetic-rvos.py'
+MAIN_CONFIG = 'configs/synthetic/soc_tiny_1xb8-800it_synthetic-rvos.py'
+ABLATION_CONFIG = 'configs/synthetic/soc_tiny-frame-level_1xb8-800it_synthetic-rvos.py'
 TOKENIZER_DIR = 'tiny_roberta'
 TOKENIZER_VOCAB = 512  # a byte-level BPE of this size keeps one token per generator word
 KINDS = ('appearance', 'motion')

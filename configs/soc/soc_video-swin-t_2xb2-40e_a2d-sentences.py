@@ -4,27 +4,15 @@
 _base_ = [
     '../_base_/models/soc_video-swin-t.py',
     '../_base_/datasets/a2d_sentences.py',
+    '../_base_/schedules/soc_adamw_30e.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(test_cfg=dict(query_selection='all', key_frames='annotated', mask_upsample='via_input'))
 
-# Official optimiser: AdamW, lr 1e-4 (backbone x0.1 = 1e-5, text encoder x0.5 = 5e-5, unused while frozen),
-# weight decay 1e-4 on every parameter, gradient clipping 0.1.
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=1e-4),
-    clip_grad=dict(max_norm=0.1, norm_type=2),
-    paramwise_cfg=dict(custom_keys={
-        'backbone': dict(lr_mult=0.1),
-        'text_encoder': dict(lr_mult=0.5),
-    }))
-optim_wrapper.update(optimizer=dict(type='AdamW', lr=5e-5, weight_decay=1e-4))
-
+optim_wrapper = dict(optimizer=dict(lr=5e-5))
 max_epochs = 40
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs, val_interval=1)
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[15], gamma=0.2)
 ]
@@ -34,4 +22,4 @@ test_evaluator = val_evaluator
 
 default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=5, save_best='a2d/mAP', rule='greater'))
-auto_scale_lr = dict(enable=False, base_batch_size=4)
+auto_scale_lr = dict(base_batch_size=4)

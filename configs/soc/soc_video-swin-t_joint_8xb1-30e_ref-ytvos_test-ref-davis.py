@@ -8,3 +8,6 @@ _base_ = [
 ]
 
 model = dict(test_cfg=dict(query_selection='video', clip_length=36))
+
+# The training recipe's total batch (8 GPUs x 1), for `tools/train.py --auto-scale-lr`.
+auto_scale_lr = dict(enable=False, base_batch_size=8)

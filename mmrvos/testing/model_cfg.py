@@ -1,7 +1,7 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 import copy
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict
 
 from mmengine.config import Config
 
@@ -29,42 +29,24 @@ def get_model_cfg(fname: str) -> Config:
     return copy.deepcopy(get_config(fname).model)
 
 
-def tiny_soc_cfg(text_encoder: Dict, num_queries: int = 5, embed_dims: int = 128,
-                 num_layers: int = 2, test_cfg: Optional[Dict] = None) -> Dict:
-    """A tiny SOC for CPU tests, derived from ``configs/_base_/models/soc_video-swin-t.py``.
+TINY_SOC_BASE = '_base_/models/soc_tiny.py'
 
-    Swin with 16-channel stem and one block per stage, ``embed_dims`` 128 (the smallest width the
-    spatial decoder's GroupNorm(8) allows), ``num_layers`` deformable / VOC layers, FFN 256.
+
+def tiny_soc_cfg(text_encoder: Dict, num_queries: int = 5) -> Dict:
+    """The tiny SOC of ``configs/_base_/models/soc_tiny.py`` (the synthetic benchmark's model) for CPU tests.
+
+    The test overrides, nothing else: ``text_encoder`` replaces the base's (whose tokenizer is the synthetic
+    benchmark's), with ``embed_dims`` set to the model width; ``num_queries`` frame and video queries
+    instead of 20.
 
     Args:
         text_encoder (dict): Text encoder config (see :func:`build_tiny_text_encoder_cfg`).
         num_queries (int): Frame and video queries. Defaults to 5.
-        embed_dims (int): Model width. Defaults to 128.
-        num_layers (int): Encoder/decoder layers (deformable and VOC). Defaults to 2.
-        test_cfg (dict, optional): Overrides of the test config.
 
     Returns:
         dict: Model config.
     """
-    cfg = get_model_cfg('_base_/models/soc_video-swin-t.py')
-    swin_dims = 16
-    cfg.backbone.update(arch=dict(embed_dims=swin_dims, depths=[1, 1, 1, 1], num_heads=[1, 1, 2, 2]),
-                        pretrained=None, drop_path_rate=0.0)
-    cfg.text_encoder = dict(text_encoder, embed_dims=embed_dims)
-    cfg.neck.update(
-        in_channels=[swin_dims * 2, swin_dims * 4, swin_dims * 8], embed_dims=embed_dims, num_heads=4)
-    head = cfg.head
-    head.update(num_queries=num_queries, embed_dims=embed_dims)
-    for part in ('encoder', 'decoder'):
-        head[part].num_layers = num_layers
-        layer = head[part].layer_cfg
-        for attn in ('self_attn_cfg', 'cross_attn_cfg'):
-            if attn in layer:
-                layer[attn].update(embed_dims=embed_dims, num_heads=4)
-        layer.ffn_cfg.update(embed_dims=embed_dims, feedforward_channels=256)
-    head.voc.update(num_queries=num_queries, num_heads=4, feedforward_channels=256,
-                    num_encoder_layers=num_layers, num_decoder_layers=num_layers)
-    head.mask_head.update(fpn_dims=(embed_dims, embed_dims, swin_dims))
-    if test_cfg:
-        cfg.test_cfg.update(test_cfg)
+    cfg = get_model_cfg(TINY_SOC_BASE)
+    cfg.text_encoder = dict(text_encoder, embed_dims=cfg.head.embed_dims)
+    cfg.head.num_queries = cfg.head.voc.num_queries = num_queries
     return cfg.to_dict()

@@ -7,10 +7,18 @@ import pytest
 import torch
 
 from mmrvos.registry import MODELS
-from mmrvos.testing import get_config, get_config_root, get_model_cfg
+from mmrvos.testing import get_config, get_config_root, get_model_cfg, tiny_soc_cfg
+from mmrvos.testing.model_cfg import TINY_SOC_BASE
 
-SOC_CONFIGS = sorted(
-    osp.relpath(p, get_config_root()) for p in glob.glob(osp.join(get_config_root(), 'soc', '*.py')))
+ALL_CONFIGS = sorted(
+    osp.relpath(p, get_config_root()) for p in glob.glob(osp.join(get_config_root(), '*', '*.py'))
+    if osp.basename(osp.dirname(p)) != '_base_')
+SOC_CONFIGS = [c for c in ALL_CONFIGS if c.startswith('soc/')]
+SYNTHETIC_MAIN = 'synthetic/soc_tiny_1xb8-800it_synthetic-rvos.py'
+# OpenMMLab's {model}_{backbone}[_{pre-training}]_{gpus}xb{batch}-{schedule}_{dataset}[_test-{dataset}]
+NAME = re.compile(r'^(?P<model>[a-z0-9]+)_(?P<backbone>[a-z0-9-]+)(_(?P<pre>[a-z0-9-]+))?'
+                  r'_(?P<gpus>\d+)xb(?P<batch>\d+)-(?P<length>\d+)(?P<unit>e|it)'
+                  r'_(?P<dataset>[a-z0-9-]+)(_test-(?P<test>[a-z0-9-]+))?\.py$')
 
 
 def test_swin_t_model_matches_official_size(tiny_text_encoder_cfg):
@@ -55,9 +63,6 @@ def test_soc_configs(config):
     assert optim.paramwise_cfg.custom_keys['backbone'].lr_mult == 0.1
     frozen_text = 'joint' not in config and 'refcoco-pre.py' not in config
     assert cfg.model.text_encoder['freeze'] == frozen_text
-    gpus, batch = re.search(r'_(\d+)xb(\d+)-', config).groups()
-    assert cfg.train_dataloader.batch_size == int(batch)
-    assert cfg.auto_scale_lr.base_batch_size == int(gpus) * int(batch)
 
 
 def test_kinetics_weights_are_optional_until_init(tmp_path, tiny_text_encoder_cfg):
@@ -84,3 +89,62 @@ def test_official_learning_rates(tiny_soc_cfg):
             lrs[names[id(p)].split('.')[0]] = lrs.get(names[id(p)].split('.')[0], set()) | {group['lr']}
     assert lrs['backbone'] == {1e-5} and lrs['neck'] == {1e-4} and lrs['head'] == {1e-4}
     assert all(abs(lr - 5e-5) < 1e-12 for lr in lrs['text_encoder'])
+
+
+def test_configs_found():
+    assert SYNTHETIC_MAIN in ALL_CONFIGS and len(SOC_CONFIGS) == 18
+
+
+@pytest.mark.parametrize('config', ALL_CONFIGS)
+def test_config_name_matches_recipe(config):
+    """Every config's name follows the OpenMMLab scheme and states its recipe: total batch (also given as
+    ``auto_scale_lr.base_batch_size``, which ``tools/train.py --auto-scale-lr`` needs), batch per process
+    and training length."""
+    match = NAME.match(osp.basename(config))
+    assert match, f'{config} does not follow {NAME.pattern}'
+    gpus, batch, length = (int(match[k]) for k in ('gpus', 'batch', 'length'))
+    cfg = get_config(config)
+    assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=gpus * batch), config
+    if match['test']:  # evaluation-only: the name is the trained model's
+        assert 'train_cfg' not in cfg and 'train_dataloader' not in cfg
+        return
+    assert cfg.train_dataloader.batch_size == batch
+    if match['unit'] == 'e':
+        assert cfg.train_cfg.type == 'EpochBasedTrainLoop' and cfg.train_cfg.max_epochs == length
+    else:
+        assert cfg.train_cfg.type == 'IterBasedTrainLoop' and cfg.train_cfg.max_iters == length
+    assert all(s['end'] <= length for s in cfg.param_scheduler)
+
+
+def test_tiny_test_model_is_the_synthetic_model(tiny_text_encoder_cfg):
+    """mmrvos.testing.tiny_soc_cfg and the synthetic configs' model come from one base
+    (configs/_base_/models/soc_tiny.py) and differ only in the documented test overrides."""
+    base = get_model_cfg(TINY_SOC_BASE).to_dict()
+    synthetic = get_model_cfg(SYNTHETIC_MAIN).to_dict()
+    tiny = tiny_soc_cfg(tiny_text_encoder_cfg)
+    # the synthetic config gives the base its tokenizer, nothing else
+    assert base['text_encoder'].pop('tokenizer_path') is None
+    assert synthetic['text_encoder'].pop('tokenizer_path') == 'data/synthetic_rvos/tiny_roberta'
+    assert synthetic == base
+    # the tests: their own tokenizer and text encoder, 5 queries instead of 20
+    assert tiny['text_encoder'] == dict(tiny_text_encoder_cfg, embed_dims=base['head']['embed_dims'])
+    assert tiny['head']['num_queries'] == tiny['head']['voc']['num_queries'] == 5
+    assert base['head']['num_queries'] == base['head']['voc']['num_queries'] == 20
+    for cfg in (base, tiny):
+        del cfg['text_encoder'], cfg['head']['num_queries'], cfg['head']['voc']['num_queries']
+    assert tiny == base
+
+
+@pytest.mark.parametrize('config', [c for c in ALL_CONFIGS if c.startswith('synthetic/')])
+def test_synthetic_models_build(config, tiny_text_encoder_cfg):
+    """The synthetic configs resize to the generated frame size, and their models build (with the tests'
+    tokenizer in place of the generated one)."""
+    full = get_config(config)
+    for pipeline in (full.train_dataloader.dataset.pipeline, full.test_dataloader.dataset.pipeline):
+        # the base pipelines with the generator's frame size
+        assert [t.scale for t in pipeline[1].transforms if t.type == 'Resize'] == [(160, 96)]
+    cfg = full.model
+    cfg.text_encoder.tokenizer_path = tiny_text_encoder_cfg['tokenizer_path']
+    model = MODELS.build(cfg)
+    assert model.backbone.out_channels == [16, 32, 64, 128]
+    assert (model.head.voc is None) == ('frame-level' in config)

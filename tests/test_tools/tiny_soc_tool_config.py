@@ -61,6 +61,7 @@ optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-4, 
                      clip_grad=dict(max_norm=0.1, norm_type=2))
 default_hooks = dict(checkpoint=dict(interval={checkpoint_interval}, by_epoch=False), logger=dict(interval=1))
 log_processor = dict(by_epoch=False, window_size=1)
+auto_scale_lr = dict(enable=False, base_batch_size=1)  # one process x 1 window
 randomness = dict(seed=0)
 env_cfg = dict(mp_cfg=dict(mp_start_method='fork', opencv_num_threads=1))
 {extra}

@@ -16,8 +16,8 @@ synthetic benchmark) and the kinds from ``meta_expressions/<split>/expression_ki
 
 Example::
 
-    python tools/analysis_tools/query_oracle.py configs/synthetic/soc_tiny_8xb1_synthetic-rvos.py \\
-        work_dirs/synthetic_rvos/soc_tiny_8xb1_synthetic-rvos/iter_800.pth
+    python tools/analysis_tools/query_oracle.py configs/synthetic/soc_tiny_1xb8-800it_synthetic-rvos.py \\
+        work_dirs/synthetic_rvos/soc_tiny_1xb8-800it_synthetic-rvos/iter_800.pth
 """
 import argparse
 import json
