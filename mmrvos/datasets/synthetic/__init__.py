@@ -12,14 +12,15 @@ expression is one of two kinds:
 Both kinds are unambiguous by construction: every sentence is parsed back (:func:`parse_expression`) and
 resolved against the scene (:func:`resolve_expression`), and it must select exactly its object.
 
-Modules: ``structures`` (attribute values, objects, expressions, videos), ``motion`` (trajectories and
-motion facts), ``language`` (phrases, sentence grammar, parser, resolution), ``config``
+Modules: ``appearance`` (attribute values), ``structures`` (objects, expressions, videos), ``motion``
+(trajectories and motion facts), ``language`` (phrases, sentence grammar, parser, resolution), ``config``
 (:class:`SyntheticRVOSConfig`), ``rendering`` (sprites, background, compositing), ``scenes`` (sampling and
 describing one video) and ``writing`` (the on-disk benchmark and :func:`read_scenes`).
 
 The code needs only numpy, OpenCV and Pillow. ``tools/dataset_converters/make_synthetic_rvos.py`` is
 the command line; ``docs/synthetic_benchmark.md`` describes the output.
 """
+from .appearance import ADJECTIVES, COLOURS, SHAPES, SIZES, TEXTURES
 from .config import SyntheticRVOSConfig
 from .language import (
     BENCHMARK_MOTION_PHRASES,
@@ -35,17 +36,7 @@ from .language import (
 from .motion import DIRECTIONS, MOTION_KINDS, motion_facts, sample_track
 from .rendering import object_sprite, render_background, render_video, shape_mask
 from .scenes import check_expressions, generate_video, make_expressions, sample_objects
-from .structures import (
-    ADJECTIVES,
-    COLOURS,
-    EXPRESSION_KINDS,
-    SHAPES,
-    SIZES,
-    TEXTURES,
-    ExpressionSpec,
-    SyntheticObject,
-    SyntheticVideo,
-)
+from .structures import EXPRESSION_KINDS, ExpressionSpec, SyntheticObject, SyntheticVideo
 from .writing import (
     GENERATOR_NAME,
     GENERATOR_VERSION,

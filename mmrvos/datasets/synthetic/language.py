@@ -6,8 +6,9 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
+from .appearance import ADJECTIVES, COLOURS, SHAPES, SIZES, TEXTURES
 from .motion import DIRECTIONS, motion_facts
-from .structures import ADJECTIVES, COLOURS, SHAPES, SIZES, TEXTURES, SyntheticObject
+from .structures import SyntheticObject
 
 # Motion phrases: key -> words after "that". Direction phrases exist for every direction.
 MOTION_PHRASES = {'still': 'stays still', 'enters': 'enters the scene', 'leaves': 'leaves the scene',

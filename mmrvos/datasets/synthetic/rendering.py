@@ -6,7 +6,8 @@ from typing import Sequence, Tuple
 import cv2
 import numpy as np
 
-from .structures import COLOURS, SHAPES, TEXTURES, SyntheticObject
+from .appearance import COLOURS, SHAPES, TEXTURES
+from .structures import SyntheticObject
 
 
 def shape_mask(shape: str, radius: int) -> np.ndarray:

@@ -6,20 +6,12 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
+from .appearance import ADJECTIVES, COLOURS, SHAPES, SIZES, TEXTURES
 from .config import SyntheticRVOSConfig
 from .language import MOTION_PHRASES, RELATIVE_PHRASES, expression_text, parse_expression, resolve_expression
 from .motion import MOTION_KINDS, motion_facts, sample_track
 from .rendering import render_background, render_video
-from .structures import (
-    ADJECTIVES,
-    COLOURS,
-    SHAPES,
-    SIZES,
-    TEXTURES,
-    ExpressionSpec,
-    SyntheticObject,
-    SyntheticVideo,
-)
+from .structures import ExpressionSpec, SyntheticObject, SyntheticVideo
 
 
 def _sample_appearance(rng: np.random.Generator, taken: List[tuple]) -> Tuple[str, str, str, str]:

@@ -1,19 +1,10 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-"""What a synthetic scene is made of: the attribute values an object can have and the objects,
-expressions and videos the generator samples."""
+"""What a synthetic scene is made of: the objects, expressions and videos the generator samples."""
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-SHAPES = ('circle', 'square', 'triangle', 'diamond', 'star', 'cross')
-COLOURS = {
-    'red': (220, 40, 40), 'green': (40, 170, 60), 'blue': (40, 90, 230), 'yellow': (235, 215, 40),
-    'purple': (150, 60, 200), 'orange': (245, 135, 30), 'white': (240, 240, 240)
-}
-SIZES = {'small': (8.0, 10.0), 'large': (13.0, 16.0)}  # radius in pixels at a frame height of 96
-TEXTURES = ('plain', 'striped', 'checkered')
-ADJECTIVES = ('size', 'texture', 'colour')  # the order of the adjectives in a sentence
 EXPRESSION_KINDS = ('appearance', 'motion')
 
 
