@@ -17,7 +17,7 @@ def _shrink_resize(pipeline, scale):
 
 def test_soc_trains_and_writes_ref_ytvos_submission(tmp_path):
     """The Ref-YouTube-VOS config (tiny model, synthetic data) trains and validates with mmengine's Runner."""
-    from mmrvos.datasets.synthetic_generator import SyntheticRVOSConfig, generate_dataset
+    from mmrvos.datasets.synthetic import SyntheticRVOSConfig, generate_dataset
     root = str(tmp_path / 'synthetic')
     generate_dataset(root, num_train=1, num_valid=1, seed=0,
                      cfg=SyntheticRVOSConfig(height=48, width=64, num_frames=(8, 8), num_objects=(3, 3)))

@@ -165,7 +165,7 @@ def test_grounding_bound_attribute_oracles():
 
 
 def test_grounding_bound_trains_on_a_generated_dataset(tmp_path, capsys):
-    from mmrvos.datasets.synthetic_generator import SyntheticRVOSConfig, generate_dataset
+    from mmrvos.datasets.synthetic import SyntheticRVOSConfig, generate_dataset
     bound = _load('grounding_bound')
     root = str(tmp_path / 'data')
     generate_dataset(root, num_train=4, num_valid=2, seed=3, cfg=SyntheticRVOSConfig(num_frames=(8, 8)))

@@ -36,7 +36,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
-from mmrvos.datasets.synthetic_generator import RELATIVE_PHRASES, SCENES_FILE, read_scenes
+from mmrvos.datasets.synthetic import RELATIVE_PHRASES, SCENES_FILE, read_scenes
 from mmrvos.evaluation.functional import read_index_sequence
 
 ATTRIBUTES = ('shape', 'colour', 'size', 'texture')

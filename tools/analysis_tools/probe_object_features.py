@@ -36,7 +36,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
-from mmrvos.datasets.synthetic_generator import read_scenes  # noqa: E402
+from mmrvos.datasets.synthetic import read_scenes  # noqa: E402
 from mmrvos.evaluation.functional import read_index_sequence, region_similarity  # noqa: E402
 
 STAGES = ('input', 'backbone', 'neck', 'memory', 'frame_query', 'video_query')

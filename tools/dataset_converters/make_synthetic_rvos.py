@@ -29,8 +29,9 @@ import sys
 import time
 from dataclasses import asdict
 
-from mmrvos.datasets.synthetic_generator import (
+from mmrvos.datasets.synthetic import (
     BENCHMARK_MOTION_PHRASES,
+    GENERATOR_NAME,
     GENERATOR_VERSION,
     SyntheticRVOSConfig,
     generate_dataset,
@@ -69,7 +70,7 @@ def read_info(out: str):
         return None
     with open(path) as f:
         info = json.load(f)
-    return info if info.get('generator') == 'mmrvos.datasets.synthetic_generator' else None
+    return info if info.get('generator') == GENERATOR_NAME else None
 
 
 def main(argv=None) -> int:

@@ -49,7 +49,7 @@ def test_cli_generates_skips_refuses_and_forces(tool, tmp_path, capsys):
 
 def test_motion_phrase_set_names(tool, tmp_path, capsys):
     """--motion-phrases benchmark is BENCHMARK_MOTION_PHRASES, --motion-phrases all is every phrase."""
-    from mmrvos.datasets.synthetic_generator import BENCHMARK_MOTION_PHRASES
+    from mmrvos.datasets.synthetic import BENCHMARK_MOTION_PHRASES
     out = str(tmp_path / 'syn')
     args = ['--out', out, '--num-train', '1', '--num-valid', '1', '--frames', '8', '8']
     assert tool.main(args + ['--motion-phrases', 'benchmark']) == 0

@@ -1,7 +1,7 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 import pytest
 
-from mmrvos.datasets.synthetic_generator import SyntheticRVOSConfig, generate_dataset
+from mmrvos.datasets.synthetic import SyntheticRVOSConfig, generate_dataset
 
 #: Small videos so that the whole folder runs in seconds.
 SMALL = dict(num_frames=(10, 14), num_objects=(3, 5))
