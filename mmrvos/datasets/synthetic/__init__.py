@@ -42,7 +42,6 @@ from .writing import (
     GENERATOR_VERSION,
     SCENES_FILE,
     SPLITS,
-    davis_palette,
     generate_dataset,
     read_scenes,
     write_split,
@@ -55,6 +54,6 @@ __all__ = [
     'MOTION_KINDS', 'motion_facts', 'sample_track', 'object_sprite', 'render_background', 'render_video',
     'shape_mask', 'check_expressions', 'generate_video', 'make_expressions', 'sample_objects', 'ADJECTIVES',
     'COLOURS', 'EXPRESSION_KINDS', 'SHAPES', 'SIZES', 'TEXTURES', 'ExpressionSpec', 'SyntheticObject',
-    'SyntheticVideo', 'GENERATOR_NAME', 'GENERATOR_VERSION', 'SCENES_FILE', 'SPLITS', 'davis_palette',
+    'SyntheticVideo', 'GENERATOR_NAME', 'GENERATOR_VERSION', 'SCENES_FILE', 'SPLITS',
     'generate_dataset', 'read_scenes', 'write_split', 'write_video'
 ]

@@ -1,15 +1,16 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """Writing a generated benchmark in the Ref-YouTube-VOS layout, and reading its scene descriptions back."""
-import functools
 import json
 import os
 import os.path as osp
 from dataclasses import asdict
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 import cv2
 import numpy as np
 from PIL import Image
+
+from mmrvos.utils import davis_palette
 
 from .config import SyntheticRVOSConfig
 from .language import all_sentences, vocabulary
@@ -25,19 +26,6 @@ SCENES_FILE = 'synthetic_scenes.json'  # per split: every object's attributes an
 SPLITS = {'train': 0, 'valid': 1}  # split -> code in the per-video seed [seed, code, index]
 
 
-@functools.lru_cache(maxsize=1)
-def davis_palette() -> Tuple[int, ...]:
-    """The 256-colour palette of DAVIS / YouTube-VOS annotation PNGs (the Pascal VOC colour map)."""
-    palette = []
-    for index in range(256):
-        rgb = [0, 0, 0]
-        for bit in range(8):
-            for channel in range(3):
-                rgb[channel] |= ((index >> (3 * bit + channel)) & 1) << (7 - bit)
-        palette += rgb
-    return tuple(palette)
-
-
 def _dump_json(obj: dict, path: str) -> None:
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
@@ -50,7 +38,7 @@ def write_video(video: SyntheticVideo, split_dir: str, video_id: str, cfg: Synth
     image_dir, mask_dir = (osp.join(split_dir, sub, video_id) for sub in ('JPEGImages', 'Annotations'))
     os.makedirs(image_dir, exist_ok=True)
     os.makedirs(mask_dir, exist_ok=True)
-    palette = davis_palette()
+    palette = davis_palette().reshape(-1).tolist()
     for name, frame, labels in zip(names, video.frames, video.labels):
         path = osp.join(image_dir, f'{name}.jpg')
         if not cv2.imwrite(path, frame[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, cfg.jpeg_quality]):
