@@ -39,7 +39,8 @@ if [ -n "$OFFICIAL" ]; then
      python3 setup.py build_ext --inplace > "$WORK/official_build.log" 2>&1; echo "official op exit $?" \
      >> "$WORK/official_build.log") &
 fi
-MMRVOS_MMCV_CUDA_OPS=soc MAX_JOBS=14 step 330 setup bash tools/setup_env_offline.sh "$WHEELS" || exit 1
+MMRVOS_MMCV_CUDA_OPS=soc MAX_JOBS=14 step 330 setup bash tools/setup_env_offline.sh "$WHEELS" \
+  || MAX_JOBS=16 step 420 setup-all-cuda-ops bash tools/setup_env_offline.sh "$WHEELS" || exit 1
 wait
 [ -n "$OFFICIAL" ] && cat "$WORK/official_build.log" >> "$LOG"
 
