@@ -280,15 +280,15 @@ class SemanticIntegrationHead(BaseModule):
             tuple[Tensor]: Class logits (N, T, Q, num_classes), boxes (N, T, Q, 4) normalised
             (cx, cy, w, h), mask logits (N, T, Q, H/4, W/4).
         """
-        n, num_frames, num_queries = queries.shape[:3]
-        reference = inverse_sigmoid(references[layer]).view(n, num_frames, num_queries, -1)
+        num_clips, num_frames, num_queries = queries.shape[:3]
+        reference = inverse_sigmoid(references[layer]).view(num_clips, num_frames, num_queries, -1)
         box_offsets = self.bbox_embed[layer](queries)
         if reference.shape[-1] == 4:
             box_logits = box_offsets + reference
         else:
             box_logits = torch.cat([box_offsets[..., :2] + reference, box_offsets[..., 2:]], dim=-1)
         cls_scores = self.class_embed[layer](queries)
-        mask_centres = references[layer + 1][..., :2].view(n, num_frames, num_queries, 2)
+        mask_centres = references[layer + 1][..., :2].view(num_clips, num_frames, num_queries, 2)
         masks = self.mask_head(queries, mask_centres, mask_feats, img_sizes)
         return cls_scores, box_logits.sigmoid(), masks
 
@@ -315,17 +315,17 @@ class SemanticIntegrationHead(BaseModule):
         transformer_outs = self.forward_transformer(neck_outs['feats'], neck_outs['masks'], neck_outs['pos'])
         hidden_states = transformer_outs['hidden_states']
         num_layers, num_frames_total, num_queries, embed_dims = hidden_states.shape
-        n = num_frames_total // num_frames
+        num_clips = num_frames_total // num_frames
         layers = self._output_layers(num_layers)
         voc_layers = sorted({v for _, v in layers})
         video_queries = self.forward_video_queries(hidden_states, sentence_feats, num_frames, voc_layers)
         memory_maps = self.memory_to_maps(transformer_outs['memory'], transformer_outs['spatial_shapes'])
         mask_feats = self.mask_head.forward_mask_features(memory_maps, stride4_feats)
-        mask_feats = mask_feats.view(n, num_frames, *mask_feats.shape[1:])
+        mask_feats = mask_feats.view(num_clips, num_frames, *mask_feats.shape[1:])
 
         predictions, voc_outs = [], []
         for head_layer, voc_layer in layers:
-            queries = hidden_states[head_layer].view(n, num_frames, num_queries, embed_dims)
+            queries = hidden_states[head_layer].view(num_clips, num_frames, num_queries, embed_dims)
             if video_queries is not None:
                 voc_out = video_queries[voc_layers.index(voc_layer)]
                 queries = queries + voc_out[:, None]
