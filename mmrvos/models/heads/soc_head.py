@@ -3,6 +3,7 @@ from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
+from mmdet.structures import TrackSampleList
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
 from mmdet.utils import reduce_mean
 from mmengine.structures import InstanceData
@@ -10,6 +11,7 @@ from torch import Tensor
 
 from mmrvos.registry import MODELS, TASK_UTILS
 
+from .clip_gt import unpack_clip_gt_instances
 from .semantic_integration_head import SemanticIntegrationHead
 
 
@@ -72,6 +74,23 @@ class SOCHead(SemanticIntegrationHead):
 
     # ----------------------------------------------------------------------------------------------
     # training
+    def loss(self, head_inputs: dict, batch_data_samples: TrackSampleList,
+             batch_frames: Optional[List[List[int]]] = None) -> Dict[str, Tensor]:
+        """Forward and compute the losses of a batch of clips.
+
+        Args:
+            head_inputs (dict): Keyword arguments of :meth:`forward`.
+            batch_data_samples (list[TrackDataSample]): One per clip, ground truth per frame.
+            batch_frames (list[list[int]], optional): Per clip, the frames in ``head_inputs`` (the key
+                frames kept after the backbone). None: every frame.
+
+        Returns:
+            dict[str, Tensor]: Weighted losses (see :meth:`loss_by_feat`).
+        """
+        outs = self(**head_inputs)
+        batch_gt_instances, batch_img_metas = unpack_clip_gt_instances(batch_data_samples, batch_frames)
+        return self.loss_by_feat(outs, batch_gt_instances, batch_img_metas)
+
     def loss_by_feat(self, outs: Dict[str, Tensor], batch_gt_instances: List[InstanceData],
                      batch_img_metas: List[dict]) -> Dict[str, Tensor]:
         """Compute the losses of every output layer.
@@ -162,6 +181,26 @@ class SOCHead(SemanticIntegrationHead):
 
     # ----------------------------------------------------------------------------------------------
     # inference
+    def predict(self, head_inputs: dict, batch_data_samples: TrackSampleList,
+                batch_frames: Optional[List[List[int]]] = None) -> List[List[InstanceData]]:
+        """Forward and turn the outputs into per-frame instances.
+
+        Args:
+            head_inputs (dict): Keyword arguments of :meth:`forward`.
+            batch_data_samples (list[TrackDataSample]): One per clip, metainfo per frame.
+            batch_frames (list[list[int]], optional): Per clip, the frames in ``head_inputs``. None:
+                every frame.
+
+        Returns:
+            list[list[InstanceData]]: Per clip, per frame of ``batch_frames`` (see
+            :meth:`predict_by_feat`).
+        """
+        outs = self(**head_inputs)
+        batch_img_metas = [[sample[t].metainfo for t in (range(len(sample)) if batch_frames is None
+                                                          else batch_frames[clip])]
+                           for clip, sample in enumerate(batch_data_samples)]
+        return self.predict_by_feat(outs, batch_img_metas)
+
     def _resize_masks(self, logits: Tensor, img_shape, pad_shape, ori_shape) -> Tensor:
         """(k, T, h4, w4) mask logits -> (k, T, H0, W0) bool masks at the original size."""
         thr = self.test_cfg.get('mask_thr', 0.5)

@@ -8,8 +8,9 @@ from torch import Tensor, nn
 class MultimodalFusion(BaseModule):
     """One multi-modal fusion (MMF) block of SOC.
 
-    The target tokens attend to the memory tokens and the attention result *gates* the target
-    multiplicatively: ``out = tgt * MHA(q=tgt (+ query_pos), k=memory + pos, v=memory)``. There is no
+    The query tokens attend to the memory tokens and the attention result *gates* the queries
+    multiplicatively: ``out = query * MHA(q=query (+ query_pos), k=memory + memory_pos,
+    v=memory)``. There is no
     residual connection, normalisation or FFN, exactly as in the official implementation. Used
     language-to-vision (visual tokens attend to words) and vision-to-language (words attend to the
     visual tokens of a whole clip).
@@ -30,26 +31,25 @@ class MultimodalFusion(BaseModule):
         self.multihead_attn = nn.MultiheadAttention(embed_dims, num_heads, dropout=dropout, batch_first=True)
 
     def forward(self,
-                tgt: Tensor,
+                query: Tensor,
                 memory: Tensor,
-                memory_key_padding_mask: Optional[Tensor] = None,
-                pos: Optional[Tensor] = None,
+                memory_mask: Optional[Tensor] = None,
+                memory_pos: Optional[Tensor] = None,
                 query_pos: Optional[Tensor] = None) -> Tensor:
-        """Gate ``tgt`` by its attention over ``memory``.
+        """Gate ``query`` by its attention over ``memory``.
 
         Args:
-            tgt (Tensor): Target tokens of shape (N, L, C).
-            memory (Tensor): Memory tokens of shape (N, S, C).
-            memory_key_padding_mask (Tensor, optional): (N, S), True at padding memory tokens.
-            pos (Tensor, optional): Positional encoding of the memory (keys), (N, S, C).
-            query_pos (Tensor, optional): Positional encoding of the target (queries), (N, L, C).
+            query (Tensor): Tokens to fuse, (N, L, C).
+            memory (Tensor): Tokens attended to (keys and values), (N, S, C).
+            memory_mask (Tensor, optional): (N, S), True at padding memory tokens.
+            memory_pos (Tensor, optional): Positional encoding added to the keys, (N, S, C).
+            query_pos (Tensor, optional): Positional encoding added to the queries, (N, L, C).
 
         Returns:
-            Tensor: Fused target tokens of shape (N, L, C).
+            Tensor: Fused tokens of shape (N, L, C).
         """
-        query = tgt if query_pos is None else tgt + query_pos
-        key = memory if pos is None else memory + pos
         attended = self.multihead_attn(
-            query=query, key=key, value=memory, key_padding_mask=memory_key_padding_mask,
-            need_weights=False)[0]
-        return tgt * attended
+            query=query if query_pos is None else query + query_pos,
+            key=memory if memory_pos is None else memory + memory_pos,
+            value=memory, key_padding_mask=memory_mask, need_weights=False)[0]
+        return query * attended

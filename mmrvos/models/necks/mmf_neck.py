@@ -71,13 +71,20 @@ class MMFNeck(BaseModule):
             nn.init.xavier_uniform_(proj[0].weight, gain=1)
             nn.init.constant_(proj[0].bias, 0)
 
+    @staticmethod
+    def _clip_tokens(maps: Tensor, num_frames: int) -> Tensor:
+        """(N*T, C, h, w) per-frame maps -> (N, T*h*w, C) tokens of each clip."""
+        num_frames_total, c, h, w = maps.shape
+        return maps.view(num_frames_total // num_frames, num_frames, c, h * w).permute(0, 1, 3, 2).reshape(
+            num_frames_total // num_frames, num_frames * h * w, c)
+
     def _language_to_vision(self, feat: Tensor, num_frames: int, text: Dict[str, Tensor]) -> Tensor:
         """Gate (N*T, C, h, w) visual features by the words of their clip."""
-        nt, c, h, w = feat.shape
-        tokens = feat.view(nt // num_frames, num_frames, c, h * w).permute(0, 1, 3, 2).reshape(
-            nt // num_frames, num_frames * h * w, c)
-        fused = self.vlf(tokens, text['word_feats'], text['word_mask'], pos=text['word_pos'])
-        return fused.view(nt // num_frames, num_frames, h * w, c).permute(0, 1, 3, 2).reshape(nt, c, h, w)
+        num_frames_total, c, h, w = feat.shape
+        fused = self.vlf(self._clip_tokens(feat, num_frames), text['word_feats'], text['word_mask'],
+                         memory_pos=text['word_pos'])
+        return fused.view(num_frames_total // num_frames, num_frames, h * w, c).permute(0, 1, 3, 2).reshape(
+            num_frames_total, c, h, w)
 
     def forward(self, feats: Sequence[Tensor], frame_masks: Tensor, num_frames: int,
                 text: Dict[str, Tensor]) -> Dict[str, List[Tensor]]:
@@ -88,36 +95,32 @@ class MMFNeck(BaseModule):
                 frames of a clip contiguous.
             frame_masks (Tensor): (N*T, H, W) bool, True at padding pixels of the input frames.
             num_frames (int): Frames per clip T.
-            text (dict[str, Tensor]): Output of the text encoder (``word_feats``, ``word_mask``,
-                ``word_pos``, each with N rows).
+            text (dict[str, Tensor]): Output of the text encoder (``word_feats`` (N, S, C),
+                ``word_mask`` (N, S) True at padding, ``word_pos`` (N, S, C)).
 
         Returns:
             dict: ``feats`` / ``masks`` / ``pos``: lists of ``num_levels`` tensors (N*T, C, h, w),
             (N*T, h, w), (N*T, C, h, w); ``text_embeds`` (N, C): mean over the real tokens of the
             vision-to-language fused words of the last backbone level.
         """
-        srcs, masks, poses = [], [], []
+        level_feats, level_masks, level_pos = [], [], []
         fused_words = None
-        for lvl, feat in enumerate(feats):
-            src = self.input_proj[lvl](feat)
-            nt, c, h, w = src.shape
-            mask = resize_padding_mask(frame_masks, (h, w))
+        for level, feat in enumerate(feats):
+            projected = self.input_proj[level](feat)
+            mask = resize_padding_mask(frame_masks, projected.shape[-2:])
             pos = self.positional_encoding(mask)
-            visual = src.view(nt // num_frames, num_frames, c, h * w).permute(0, 1, 3, 2).reshape(
-                nt // num_frames, num_frames * h * w, c)
-            visual_pos = pos.view(nt // num_frames, num_frames, c, h * w).permute(0, 1, 3, 2).reshape(
-                nt // num_frames, num_frames * h * w, c)
             fused_words = self.lvf(
-                text['word_feats'], visual, mask.view(nt // num_frames, -1), pos=visual_pos)
-            srcs.append(self._language_to_vision(src, num_frames, text))
-            masks.append(mask)
-            poses.append(pos)
-        src = self.input_proj[len(feats)](feats[-1])
-        mask = resize_padding_mask(frame_masks, src.shape[-2:])
-        srcs.append(self._language_to_vision(src, num_frames, text))
-        masks.append(mask)
-        poses.append(self.positional_encoding(mask))
+                text['word_feats'], self._clip_tokens(projected, num_frames),
+                mask.view(mask.shape[0] // num_frames, -1), memory_pos=self._clip_tokens(pos, num_frames))
+            level_feats.append(self._language_to_vision(projected, num_frames, text))
+            level_masks.append(mask)
+            level_pos.append(pos)
+        projected = self.input_proj[len(feats)](feats[-1])
+        mask = resize_padding_mask(frame_masks, projected.shape[-2:])
+        level_feats.append(self._language_to_vision(projected, num_frames, text))
+        level_masks.append(mask)
+        level_pos.append(self.positional_encoding(mask))
 
         valid = (~text['word_mask']).to(fused_words.dtype)[..., None]
         text_embeds = (fused_words * valid).sum(1) / valid.sum(1).clamp(min=1)
-        return dict(feats=srcs, masks=masks, pos=poses, text_embeds=text_embeds)
+        return dict(feats=level_feats, masks=level_masks, pos=level_pos, text_embeds=text_embeds)

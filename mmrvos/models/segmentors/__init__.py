@@ -1,4 +1,5 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
+from .base import BaseRVOSSegmentor
 from .soc import SOC
 
-__all__ = ['SOC']
+__all__ = ['BaseRVOSSegmentor', 'SOC']

@@ -42,9 +42,11 @@ def test_soc_frozen_text_encoder_and_annotated_frame(tiny_soc_cfg):
     model.train()
     # A2D-style window: only the middle frame is annotated; the model continues with it alone.
     data = model.data_preprocessor(demo_rvos_inputs(batch_size=2, num_frames=3, annotated_frames=[1]), True)
-    outs, num_frames = model.extract_feat(data['inputs'], data['data_samples'],
-                                          model._key_frames(data['data_samples'], True))
-    assert num_frames == 1 and outs['mask_preds'].shape[:4] == (2, 2, 1, 5)
+    batch_frames = model.get_key_frames(data['data_samples'], True)
+    assert batch_frames == [[1], [1]]
+    head_inputs = model.extract_feat(data['inputs'], data['data_samples'], batch_frames)
+    assert head_inputs['num_frames'] == 1 and head_inputs['stride4_feats'].shape[0] == 2
+    assert model.head(**head_inputs)['mask_preds'].shape[:4] == (2, 2, 1, 5)
     losses = model.loss(**data)
     sum(losses.values()).backward()
     assert all(p.grad is None for p in model.text_encoder.model.parameters())
@@ -95,8 +97,8 @@ def test_soc_clip_length_and_layer0_quirk(tiny_soc_cfg):
         fixed = model._forward(data['inputs'], data['data_samples'])
         official = quirk._forward(data['inputs'], data['data_samples'])
         # windows of 2 frames are independent forwards: frames 0-1, then frame 2 alone
-        first = model._forward(data['inputs'][:, :2], [model._slice_frames(data['data_samples'][0], 0, 2)])
-        last = model._forward(data['inputs'][:, 2:], [model._slice_frames(data['data_samples'][0], 2, 3)])
+        first = model._forward(data['inputs'][:, :2], [model.slice_frames(data['data_samples'][0], 0, 2)])
+        last = model._forward(data['inputs'][:, 2:], [model.slice_frames(data['data_samples'][0], 2, 3)])
     scores = [float(frames[t].pred_track_instances.scores[0]) for t in range(3)]
     assert scores[0] == scores[1]
     assert abs(scores[0] - first['cls_scores'][0, 0, :, :, 0].sigmoid().mean(0).max().item()) < 1e-6
