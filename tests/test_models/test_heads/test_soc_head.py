@@ -79,7 +79,8 @@ def test_loss_by_feat_on_hand_built_assignment(head):
     gt_boxes = torch.cat([(xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]], 1)
     expected_bbox = 2.0 * (pred_boxes - gt_boxes).abs().sum() / num_masks
     expected_iou = 2.0 * (1 - _giou(_cxcywh_to_xyxy(pred_boxes), _cxcywh_to_xyxy(gt_boxes))).sum() / num_masks
-    sims = outs['video_queries'][0, 0] / c @ outs['text_embeds'][0]
+    temperature = head.loss_contrastive.temperature or c  # None: the official feature dimension
+    sims = outs['video_queries'][0, 0] / temperature @ outs['text_embeds'][0]
     expected_con = -torch.log_softmax(sims, 0)[matched]
     expected = dict(loss_cls=expected_cls, loss_mask=expected_mask, loss_dice=expected_dice,
                     loss_bbox=expected_bbox, loss_iou=expected_iou, loss_contrastive=expected_con)
