@@ -17,7 +17,8 @@ the query features encode it: an accuracy at the majority rate means they do not
 
 Example::
 
-    python projects/synthetic_rvos/probe_object_features.py configs/synthetic/soc_tiny_8xb1_synthetic-rvos.py \\
+    python projects/synthetic_rvos/probe_object_features.py \\
+        configs/synthetic/soc_tiny_8xb1_synthetic-rvos.py \\
         work_dirs/synthetic_rvos/soc_tiny_8xb1_synthetic-rvos/iter_800.pth
 """
 import argparse
