@@ -77,6 +77,8 @@ def test_benchmark_model_bf16_autocast_and_predict(tiny_soc_config, tmp_path):
     assert result['num_frames'] == inferencer.inference_cfg['window_size'] == 16
     with pytest.raises(SystemExit):  # the warm-up compiles: --compile without warm-up is refused
         benchmark.parse_args(['model', tiny_soc_config, '--compile', '--warmup', '0'])
+    with pytest.raises(SystemExit):  # long-video mode runs the inferencer as it is
+        benchmark.parse_args(['model', tiny_soc_config, '--long-video', '3', '--precision', 'bf16'])
 
 
 def test_benchmark_model_offline_text_encoder(tmp_path):

@@ -110,6 +110,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.mode == 'model' and args.compile and args.warmup < 1:
         parser.error('--compile needs --warmup >= 1: the first runs compile')
+    if args.mode == 'model' and args.long_video and (args.compile or args.precision != 'fp32'
+                                                     or args.step != 'test_step'):
+        parser.error('--long-video measures the inferencer as it runs (fp32, test_step): it takes no '
+                     '--compile, --precision or --step')
     return args
 
 
