@@ -10,11 +10,11 @@ setup:
 	bash tools/setup_env.sh
 
 test: setup
-	$(PYTHON) -m ruff check mmrvos tools tests configs
+	$(PYTHON) -m ruff check mmrvos tools tests configs projects
 	$(PYTHON) -m pytest tests -q
 
 lint: setup
-	$(PYTHON) -m ruff check mmrvos tools tests configs
+	$(PYTHON) -m ruff check mmrvos tools tests configs projects
 
 check-install: setup
 	$(PYTHON) tools/misc/check_install.py

@@ -47,7 +47,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     gen = parser.add_argument_group('generator (tools/dataset_converters/make_synthetic_rvos.py)')
     # 2000: with 200 videos even a grounding model given the ground-truth objects learns the train
     # sentences by heart and picks the referred object of ~0.55 of the valid ones
-    # (tools/analysis_tools/grounding_bound.py, configs/synthetic/README.md)
+    # (projects/synthetic_rvos/grounding_bound.py, docs/synthetic_benchmark.md)
     gen.add_argument('--num-train', type=int, default=2000)
     gen.add_argument('--num-valid', type=int, default=30)
     gen.add_argument('--seed', type=int, default=0)

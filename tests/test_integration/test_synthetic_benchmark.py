@@ -122,13 +122,14 @@ def test_overlay_rendered(benchmark_run):
     assert 1 <= len(demo['texts']) <= 2
 
 
-def _run_analysis_tool(name: str, benchmark_run, tmp_path):
-    """Run tools/analysis_tools/<name>.py on the trained checkpoint and data; (module, table, json path)."""
+def _run_analysis_tool(script: str, benchmark_run, tmp_path):
+    """Run the script (path from the repository root) on the trained checkpoint and data; (module, table,
+    json path)."""
     from mmrvos.testing import load_script
     data_root, _, summary = benchmark_run
     result = summary['results'][0]
-    tool = load_script(f'tools/analysis_tools/{name}.py')
-    out = tmp_path / f'{name}.json'
+    tool = load_script(script)
+    out = tmp_path / (osp.splitext(osp.basename(script))[0] + '.json')
     table = tool.main([
         osp.join(ROOT, result['config']), result['checkpoint'], '--json', str(out), '--cfg-options',
         f'test_dataloader.dataset.data_root={data_root}/',
@@ -140,7 +141,7 @@ def _run_analysis_tool(name: str, benchmark_run, tmp_path):
 def test_query_oracle(benchmark_run, tmp_path):
     """tools/analysis_tools/query_oracle.py on the trained checkpoint: selected J <= oracle J, per kind."""
     result = benchmark_run[2]['results'][0]
-    _, table, out = _run_analysis_tool('query_oracle', benchmark_run, tmp_path)
+    _, table, out = _run_analysis_tool('tools/analysis_tools/query_oracle.py', benchmark_run, tmp_path)
     assert table['all']['n'] == result['metrics']['all']['num_expressions']
     for kind, row in table.items():
         assert 0 <= row['selected'] <= row['oracle'] <= 1 and 0 <= row['picked best'] <= 1
@@ -153,8 +154,9 @@ def test_query_oracle(benchmark_run, tmp_path):
 
 
 def test_probe_object_features(benchmark_run, tmp_path):
-    """tools/analysis_tools/probe_object_features.py: one probe per (stage, attribute) on every object."""
-    probe, table, out = _run_analysis_tool('probe_object_features', benchmark_run, tmp_path)
+    """projects/synthetic_rvos/probe_object_features.py: one probe per (stage, attribute) on every object."""
+    probe, table, out = _run_analysis_tool('projects/synthetic_rvos/probe_object_features.py', benchmark_run,
+                                           tmp_path)
     assert list(table) == list(probe.STAGES)  # SOC has a VOC: every stage
     for row in table.values():
         assert set(row) == set(probe.ATTRIBUTES)

@@ -1,8 +1,8 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-"""tools/analysis_tools: benchmark.py (clip and long-video modes), analyze_logs.py, get_flops.py."""
+"""tools/analysis_tools: benchmark.py (model, data and metric modes), analyze_logs.py, get_flops.py."""
 import json
-import os
 import os.path as osp
+import time
 
 import numpy as np
 import pytest
@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 from tiny_soc_tool_config import write_tiny_soc_config
 
-from mmrvos.testing import load_script
+from mmrvos.testing import get_config_root, get_repo_root, load_script
 
 
 def _load(name):
@@ -25,25 +25,138 @@ def tiny_soc_config(tmp_path_factory):
     return write_tiny_soc_config(str(tmp), model)
 
 
-def test_benchmark_clip_mode(tiny_soc_config, capsys):
-    benchmark = _load('benchmark')
-    assert benchmark.main([tiny_soc_config, '--num-frames', '2', '--shape', '32', '48', '--warmup', '1',
-                           '--repeat', '2']) == 0
-    out = capsys.readouterr().out
-    assert 'latency per clip' in out and 'FPS' in out and 'peak memory: RSS ' in out
+def _benchmark_json(argv, tmp_path, name='result.json'):
+    """Run benchmark.py with ``--out`` and return what it wrote."""
+    out = tmp_path / name
+    assert _load('benchmark').main(argv + ['--out', str(out)]) == 0
+    with open(out) as f:
+        return json.load(f)
+
+
+def test_benchmark_model_mode(tiny_soc_config, tmp_path, capsys):
+    result = _benchmark_json(['model', tiny_soc_config, '--num-frames', '2', '--height', '32', '--width',
+                              '48', '--warmup', '1', '--repeat', '2'], tmp_path)
+    assert 'latency per clip' in capsys.readouterr().out
+    assert result['mode'] == 'model' and result['checkpoint'] is None
+    assert result['precision'] == 'fp32' and result['compile'] is None and result['step'] == 'test_step'
     # the Resize of the test pipeline (scale (96, 64)) decides the model input, as in testing
-    assert '(2, 3, 64, 96)' in out
+    assert result['input_shape'] == [2, 3, 64, 96] and result['frame_shape'] == [32, 48]
+    assert result['num_frames'] == 2 and result['batch'] == 1 and result['repeat'] == 2
+    seconds = result['seconds']
+    assert len(seconds) == 2 and len(result['load_avg']) == 2 and all(s > 0 for s in seconds)
+    assert result['latency_s'] == pytest.approx(dict(mean=np.mean(seconds), median=np.median(seconds),
+                                                     std=np.std(seconds), min=min(seconds)))
+    assert result['fps'] == pytest.approx(2 / np.mean(seconds))
+    env = result['environment']
+    assert env['device'] == 'cpu' and env['device_name'] and env['torch'] == torch.__version__
+    import mmcv
+    assert env['mmcv'] == mmcv.__version__ and env['mmrvos']
+    from mmrvos.apis import RVOSInferencer
+    model = RVOSInferencer(tiny_soc_config, device='cpu', show_progress=False).model
+    assert result['params'] == sum(p.numel() for p in model.parameters())
+    assert result['peak_cuda_mib'] is None
+    if result['peak_rss_mib'] is not None:  # Linux
+        assert result['peak_memory_mib'] == result['peak_rss_mib'] > 0
 
 
-def test_benchmark_long_video_mode(tiny_soc_config, capsys):
+def test_benchmark_model_bf16_autocast_and_predict(tiny_soc_config, tmp_path):
+    """--precision bf16 runs the forward under autocast (a Linear of the head returns bfloat16), --step
+    predict times the eval forward on the normalised clip; the default frame count is the config's
+    window (inference_cfg.window_size)."""
     benchmark = _load('benchmark')
-    assert benchmark.main([tiny_soc_config, '--long-video', '3', '9', '--shape', '32', '48',
-                           '--window-size', '3', '--window-overlap', '1', '--no-overlay']) == 0
-    lines = capsys.readouterr().out.splitlines()
-    rows = [line.split() for line in lines if line.strip() and line.split()[0] in ('3', '9')]
-    assert [(r[0], r[1]) for r in rows] == [('3', '1'), ('9', '4')]  # frames, windows
-    assert any(line.startswith('peak_rss_mib: 9 frames / 3 frames = ') for line in lines)
-    assert any(line.startswith('peak_traced_mib: 9 frames / 3 frames = ') for line in lines)
+    args = benchmark.parse_args(['model', tiny_soc_config, '--height', '32', '--width', '48', '--warmup', '0',
+                                 '--repeat', '1', '--precision', 'bf16', '--step', 'predict'])
+    inferencer, notes = benchmark.build_inferencer(args, str(tmp_path))
+    assert notes == []  # the tiny config names a local tokenizer and a random RoBERTa: nothing replaced
+    dtypes = set()
+    linear = next(m for m in inferencer.model.head.modules() if isinstance(m, torch.nn.Linear))
+    linear.register_forward_hook(lambda module, inputs, output: dtypes.add(output.dtype))
+    result = benchmark.benchmark_clip(inferencer, args)
+    assert dtypes == {torch.bfloat16}
+    assert result['precision'] == 'bf16' and result['step'] == 'predict' and len(result['seconds']) == 1
+    assert result['num_frames'] == inferencer.inference_cfg['window_size'] == 16
+    with pytest.raises(SystemExit):  # the warm-up compiles: --compile without warm-up is refused
+        benchmark.parse_args(['model', tiny_soc_config, '--compile', '--warmup', '0'])
+    with pytest.raises(SystemExit):  # long-video mode runs the inferencer as it is
+        benchmark.parse_args(['model', tiny_soc_config, '--long-video', '3', '--precision', 'bf16'])
+
+
+def test_benchmark_model_offline_text_encoder(tmp_path):
+    """A RoBERTa model_path that is not a local folder becomes a random roberta-base-size RoBERTa with an
+    offline tokenizer; a missing backbone checkpoint is dropped."""
+    from mmengine.config import Config
+    benchmark = _load('benchmark')
+    model = Config.fromfile(osp.join(get_config_root(), '_base_/models/soc_video-swin-t.py')).model
+    notes = benchmark.make_offline(model, str(tmp_path))
+    assert len(notes) == 3 and 'checkpoints/roberta-base' in notes[0]
+    assert 'model_path' not in model.text_encoder
+    assert model.text_encoder.model_config == benchmark.ROBERTA_BASE
+    assert osp.isfile(osp.join(model.text_encoder.tokenizer_path, 'tokenizer.json'))
+    assert model.backbone.pretrained is None
+    from transformers import RobertaConfig
+    config = RobertaConfig(**model.text_encoder.model_config)  # roberta-base's size
+    assert (config.hidden_size, config.num_hidden_layers, config.vocab_size) == (768, 12, 50265)
+
+
+def test_benchmark_model_long_video_mode(tiny_soc_config, tmp_path):
+    result = _benchmark_json(['model', tiny_soc_config, '--long-video', '3', '9', '--height', '32', '--width',
+                              '48', '--window-size', '3', '--window-overlap', '1', '--no-overlay'], tmp_path)
+    rows = result['long_video']
+    assert [(r['num_frames'], r['windows']) for r in rows] == [(3, 1), (9, 4)]
+    assert all(r['seconds'] > 0 and r['peak_traced_mib'] > 0 for r in rows)
+    ratio = rows[1]['peak_traced_mib'] / rows[0]['peak_traced_mib']
+    assert result['peak_traced_mib_ratio'] == pytest.approx(ratio)
+
+
+def test_benchmark_time_calls_and_summary():
+    benchmark = _load('benchmark')
+    calls = []
+    timing = benchmark.time_calls(lambda: calls.append(time.sleep(0.01)) or len(calls), 3)
+    assert len(timing['seconds']) == 3 and all(s >= 0.01 for s in timing['seconds'])
+    assert timing['output'] == 3 and len(timing['load_avg']) == 3
+    assert benchmark.summarize([1.0, 2.0, 3.0, 10.0]) == pytest.approx(
+        dict(mean=4.0, median=2.5, std=np.std([1, 2, 3, 10]), min=1.0))
+
+
+def test_benchmark_data_mode(tmp_path):
+    root = get_repo_root()
+    config = osp.join(root, 'configs/_base_/datasets/ref_youtube_vos.py')
+    result = _benchmark_json(['data', config, '--data-root', osp.join(root, 'tests/data/ref_youtube_vos'),
+                              '--items', '4', '--warmup', '1', '--per-transform-items', '2'], tmp_path)
+    assert result['dataset'] == 'RefYouTubeVOSDataset' and result['num_items'] > 0 and result['build_s'] > 0
+    assert result['items'] == 4
+    assert result['items_per_s'] == pytest.approx(1 / result['item_latency_s']['mean'])
+    assert list(result['per_transform_ms']) == \
+        ['0.RVOSClipSample', '1.TransformBroadcaster', '2.PackRVOSInputs']
+    assert all(ms > 0 for ms in result['per_transform_ms'].values())
+    with pytest.raises(KeyError, match="ref_youtube_vos.py has no 'nope_dataloader'"):
+        _load('benchmark').main(['data', config, '--loader', 'nope_dataloader'])
+
+
+def test_benchmark_metric_mode_against_a_stand_in_official_code(tmp_path):
+    """J and F of mmrvos on the generated masks; the comparison runs a davis2017-evaluation layout in a
+    subprocess (here a stand-in whose J is the plain IoU and whose F is 0.5 everywhere)."""
+    from mmrvos.evaluation.functional import boundary_measure, region_similarity
+    official = tmp_path / 'official'
+    (official / 'davis2017').mkdir(parents=True)
+    (official / 'davis2017' / '__init__.py').write_text('')
+    (official / 'davis2017' / 'metrics.py').write_text(
+        'import numpy as np\n'
+        'def db_eval_iou(gt, pred):\n'
+        '    return (gt & pred).sum((1, 2)) / (gt | pred).sum((1, 2))\n'
+        'def db_eval_boundary(gt, pred):\n'
+        '    return np.full(len(gt), 0.5)\n')
+    result = _benchmark_json(['metric', '--frames', '3', '--height', '40', '--width', '60', '--repeat', '2',
+                              '--official', str(official)], tmp_path)
+    benchmark = _load('benchmark')
+    gt, pred = benchmark.make_masks(3, 40, 60)
+    assert result['shape'] == [3, 40, 60] and result['repeat'] == 2
+    assert result['J'] == pytest.approx(region_similarity(gt, pred).mean())
+    assert result['F'] == pytest.approx(boundary_measure(gt, pred).mean())
+    assert 0 < result['F'] < 1 and result['seconds']['min'] > 0
+    off = result['official']
+    assert off['J'] == pytest.approx(result['J']) and off['max_abs_diff_J'] < 1e-12
+    assert off['F'] == 0.5 and off['max_abs_diff_F'] > 0 and off['speed_up'] > 0
 
 
 def test_peak_memory_probe_sees_an_allocation():
@@ -101,90 +214,3 @@ def test_get_flops_counts_params_and_flops(tiny_soc_config, capsys):
     assert 'backbone' in result['params_table'] and 'text_encoder' in result['params_table']
     assert result['flops'] > 0 and result['input_shape'] == (1, 2, 3, 64, 96)
     assert 'backbone' in result['flops_table']
-
-
-def test_probe_object_features_ridge_probe_and_pooling():
-    import torch
-    probe = _load('probe_object_features')
-    rng = np.random.default_rng(0)
-    labels = ['red', 'green', 'blue']
-    train_y = [labels[i % 3] for i in range(60)]
-    test_y = [labels[i % 3] for i in range(30)]
-    # the label is one coordinate among noise: perfectly decodable
-    codes = {'red': 0.0, 'green': 1.0, 'blue': 2.0}
-    train_x = np.c_[[codes[y] for y in train_y], rng.normal(size=(60, 5))]
-    test_x = np.c_[[codes[y] for y in test_y], rng.normal(size=(30, 5))]
-    onehot = lambda ys: np.eye(3)[[labels.index(y) for y in ys]]  # noqa: E731
-    acc, majority = probe.ridge_probe(np.c_[onehot(train_y), train_x], train_y,
-                                      np.c_[onehot(test_y), test_x], test_y, alpha=1.0)
-    assert acc == 1.0 and majority == pytest.approx(1 / 3)
-    # pure noise: no better than a coin
-    acc, _ = probe.ridge_probe(rng.normal(size=(60, 6)), train_y, rng.normal(size=(30, 6)), test_y)
-    assert acc < 0.7
-    # pooling averages a map over the mask's pixels, at the map's resolution
-    fmap = torch.zeros(2, 1, 4, 4)
-    fmap[:, :, :2, :2] = 3.0
-    mask = torch.zeros(2, 8, 8)
-    mask[:, :4, :4] = 1
-    assert probe.pool(fmap, mask) == pytest.approx([3.0])
-    mask[:, :4, :8] = 1  # half inside the 3s, half outside
-    assert probe.pool(fmap, mask) == pytest.approx([1.5])
-
-
-def _scene(objects, expressions):
-    """A synthetic_scenes.json video: objects {id: (shape, colour, facts)}, expressions as written."""
-    objs = {i: dict(shape=shape, colour=colour, size='large', texture='plain', facts=facts)
-            for i, (shape, colour, facts) in objects.items()}
-    return dict(objects=objs, expressions={str(k): e for k, e in enumerate(expressions)})
-
-
-def test_grounding_bound_attribute_oracles():
-    bound = _load('grounding_bound')
-    objects = {'1': ('circle', 'red', ['still']), '2': ('circle', 'red', ['moves_left']),
-               '3': ('square', 'red', ['moves_left']), '4': ('circle', 'blue', ['?moves_left'])}
-    motion = dict(text='the red circle that moves left', obj_id='2', kind='motion', shape='circle',
-                  attributes={'colour': 'red'}, motion='moves_left', distractors=['1'])
-    appearance = dict(text='the square', obj_id='3', kind='appearance', shape='square', attributes={},
-                      motion=None, distractors=[])
-    scenes = {'v': _scene(objects, [motion, appearance])}
-    cands = bound.oracle_candidates(scenes['v']['objects'], motion, bound.ORACLES['all'])
-    assert cands == ['2']
-    # without the colour, the blue circle's borderline "moves left" keeps it a candidate
-    assert bound.oracle_candidates(scenes['v']['objects'], motion, ('shape', 'motion')) == ['2', '4']
-    assert bound.oracle_candidates(scenes['v']['objects'], motion, ('shape', 'colour')) == ['1', '2']
-    relative = dict(motion, motion='appears_first')
-    assert bound.oracle_candidates(scenes['v']['objects'], relative, ('colour', 'motion')) == ['2']
-    acc = {name: bound.oracle_accuracy(scenes, known) for name, known in bound.ORACLES.items()}
-    assert acc['all'] == {'appearance': 1.0, 'motion': 1.0}
-    assert acc['none'] == {'appearance': 0.25, 'motion': 0.25}
-    assert acc['no shape'] == {'appearance': 0.25, 'motion': 0.5}  # red: 1-3, of which 2 and 3 move left
-    assert acc['shape only'] == {'appearance': 1.0, 'motion': pytest.approx(1 / 3)}
-    bad = {'v': _scene(objects, [dict(appearance, kind='colour')])}
-    with pytest.raises(ValueError, match='video v expression 0: unknown kind'):
-        bound.oracle_accuracy(bad, ())
-
-
-def test_grounding_bound_trains_on_a_generated_dataset(tmp_path, capsys):
-    from mmrvos.datasets.synthetic import SyntheticRVOSConfig, generate_dataset
-    bound = _load('grounding_bound')
-    root = str(tmp_path / 'data')
-    generate_dataset(root, num_train=4, num_valid=2, seed=3, cfg=SyntheticRVOSConfig(num_frames=(8, 8)))
-    out = str(tmp_path / 'bound.json')
-    for encoder in ('spatial', 'pooled'):
-        assert bound.main([root, '--steps', '3', '--eval-interval', '2', '--videos-per-step', '2',
-                           '--encoder', encoder, '--json', out]) == 0
-        result = json.load(open(out))
-        assert result['oracles']['all'] == {'appearance': 1.0, 'motion': 1.0}
-        curve = result['grounding']['curve']
-        assert [row['step'] for row in curve] == [2, 3] and result['grounding']['encoder'] == encoder
-        assert all(0.0 <= row['test'][kind] <= 1.0 for row in curve for kind in ('appearance', 'motion'))
-        assert result['grounding']['num_train_videos'] == 4
-    train = bound.load_objects(root, 'train', bound.read_scenes(root, 'train'), None)
-    video = train[0]
-    assert video['crops'].shape[1:] == (8, 3, 32, 32) and video['crops'].dtype == torch.uint8
-    # every object of a generated video is visible in some frame
-    assert (video['tracks'][..., 2].sum(1) > 0).all()
-    assert 'attribute oracles on valid' in capsys.readouterr().out
-    os.remove(osp.join(root, 'valid', 'synthetic_scenes.json'))
-    with pytest.raises(FileNotFoundError, match='synthetic_scenes.json not found'):
-        bound.main([root, '--steps', '0'])

@@ -31,7 +31,7 @@ def test_known_colours():
 
 
 def test_flat_palette_is_the_png_palette_of_the_synthetic_generator():
-    # synthetic_generator.davis_palette() returns this flat 768-tuple (the argument of Image.putpalette)
+    # the synthetic generator writes this flat 768-list into its PNGs (the argument of Image.putpalette)
     expected = tuple(c for index in range(256) for c in _voc_colour(index))
     assert len(expected) == 768
     assert tuple(davis_palette().reshape(-1).tolist()) == expected

@@ -1,57 +1,153 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-"""Speed and memory of an mmrvos model.
+"""Speed and memory of mmrvos: the model, the data pipeline and the metrics.
 
-Clip mode (default): FPS, latency per clip and peak memory of one forward pass (``model.test_step``) on a
-clip of ``--num-frames`` frames of size ``--shape`` (after the config's test pipeline), with warm-up
-and repeated runs::
+``model``: latency per clip, FPS and peak memory of the model of a config, with or without a checkpoint,
+on one clip of generated frames run through the config's test pipeline (batch 1 per sentence)::
 
-    python tools/analysis_tools/benchmark.py CONFIG [CHECKPOINT] --num-frames 8 --shape 360 640 \\
-        --device cpu --warmup 1 --repeat 3
+    python tools/analysis_tools/benchmark.py model CONFIG [--checkpoint CKPT] [--device cpu|cuda] \\
+        [--precision fp32|fp16|bf16] [--compile] [--num-frames T] [--height H] [--width W] \\
+        [--warmup N] [--repeat N] [--out results.json]
 
-Long-video mode: peak memory of the windowed :class:`~mmrvos.apis.RVOSInferencer` (masks, JSON and
-overlay written to a temporary folder) on synthetic videos of several lengths::
+Nothing is downloaded: a RoBERTa ``model_path`` that is not a local folder becomes a randomly initialised
+RoBERTa of roberta-base's size with an offline tokenizer (``mmrvos.testing``), a missing backbone
+``pretrained`` file is dropped (speed does not depend on the weights). ``--long-video 60 600`` measures
+instead the peak memory of the windowed :class:`~mmrvos.apis.RVOSInferencer` (every output written) per
+video length.
 
-    python tools/analysis_tools/benchmark.py CONFIG --long-video 60 600 --shape 96 128 --window-size 8
+``data``: the items/s of a dataset config's pipeline and the time of each transform (one process)::
+
+    python tools/analysis_tools/benchmark.py data configs/_base_/datasets/ref_youtube_vos.py \\
+        --data-root tests/data/ref_youtube_vos --items 200
+
+``metric``: the time of J and F on one sequence of generated masks; with ``--official`` (a checkout of
+davisvideochallenge/davis2017-evaluation, run by ``--official-python``) the same masks are scored by the
+official code too and the values compared::
+
+    python tools/analysis_tools/benchmark.py metric --official /path/to/davis2017-evaluation
+
+Every mode prints a summary and, with ``--out``, writes all it measured as JSON (with the device and the
+versions of torch, mmcv, mmengine, mmdet and mmrvos).
 """
 import argparse
+import copy
+import itertools
+import json
 import os
 import os.path as osp
+import platform
+import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
-from typing import Dict, List, Optional
+from collections import defaultdict
+from contextlib import ExitStack
+from typing import Callable, Dict, List, Optional
 
 os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
+PRECISIONS = {'fp32': None, 'fp16': torch.float16, 'bf16': torch.bfloat16}
+#: ``RobertaConfig`` of roberta-base where it differs from transformers' defaults (hidden 768, 12 layers)
+ROBERTA_BASE = dict(vocab_size=50265, max_position_embeddings=514, type_vocab_size=1, layer_norm_eps=1e-5,
+                    pad_token_id=1, bos_token_id=0, eos_token_id=2)
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='mmrvos speed / memory benchmark')
-    parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', nargs='?', default=None, help='checkpoint (random weights if omitted)')
-    parser.add_argument('--num-frames', type=int, default=8, help='frames per clip (clip mode)')
-    parser.add_argument('--shape', type=int, nargs=2, default=[360, 640], metavar=('H', 'W'),
-                        help='size of the generated frames before the test pipeline')
-    parser.add_argument('--device', default='cpu', help='cpu, cuda, cuda:0, ...')
-    parser.add_argument('--warmup', type=int, default=1, help='untimed runs first')
-    parser.add_argument('--repeat', type=int, default=3, help='timed runs')
-    parser.add_argument('--texts', nargs='+', default=['the object moving to the right'],
-                        help='sentence(s); several sentences are one batch')
-    parser.add_argument('--long-video', type=int, nargs='+', default=None, metavar='NUM_FRAMES',
-                        help='long-video mode: peak memory of windowed inference per video length')
-    parser.add_argument('--window-size', type=int, default=None, help='long-video mode: frames per window')
-    parser.add_argument('--window-overlap', type=int, default=None, help='long-video mode: window overlap')
-    parser.add_argument('--no-overlay', action='store_true', help='long-video mode: skip the overlay video')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value (as in tools/train.py)')
-    return parser.parse_args(argv)
+    modes = parser.add_subparsers(dest='mode', required=True)
+    model = modes.add_parser('model', help='latency, FPS and peak memory of a model')
+    model.add_argument('config', help='model config file')
+    model.add_argument('--checkpoint', default=None, help='checkpoint (random weights if omitted)')
+    model.add_argument('--device', default='cpu', help='cpu, cuda, cuda:0, ...')
+    model.add_argument('--precision', choices=tuple(PRECISIONS), default='fp32',
+                       help='fp16 / bf16: the forward under torch.autocast; fp32: no autocast')
+    model.add_argument('--compile', action='store_true',
+                       help='torch.compile the backbone (in place; the warm-up runs compile it)')
+    model.add_argument('--compile-backend', default='inductor', help='torch.compile backend')
+    model.add_argument('--num-frames', type=int, default=None,
+                       help='frames per clip (default: the window of the config, inference_cfg.window_size)')
+    model.add_argument('--height', type=int, default=360, help='height of the generated frames')
+    model.add_argument('--width', type=int, default=640, help='width of the generated frames')
+    model.add_argument('--step', choices=('test_step', 'predict'), default='test_step',
+                       help='time model.test_step (normalisation + predict + masks at the frame size, as '
+                       'tools/test.py) or model.predict on the normalised clip (the eval forward)')
+    model.add_argument('--texts', nargs='+', default=['the object moving to the right'],
+                       help='sentence(s); several sentences are one batch')
+    model.add_argument('--warmup', type=int, default=1, help='untimed runs first')
+    model.add_argument('--repeat', type=int, default=3, help='timed runs')
+    model.add_argument('--threads', type=int, default=None, help='torch intra-op threads')
+    model.add_argument('--long-video', type=int, nargs='+', default=None, metavar='NUM_FRAMES',
+                       help='instead: peak memory of windowed inference per video length')
+    model.add_argument('--window-size', type=int, default=None, help='long-video mode: frames per window')
+    model.add_argument('--window-overlap', type=int, default=None, help='long-video mode: window overlap')
+    model.add_argument('--no-overlay', action='store_true', help='long-video mode: skip the overlay video')
+    model.add_argument('--cfg-options', nargs='+', action=DictAction,
+                       help='override config settings, key=value (as in tools/train.py)')
+    data = modes.add_parser('data', help='items/s of a dataset pipeline')
+    data.add_argument('config', help='config with a dataloader (a dataset config is enough)')
+    data.add_argument('--data-root', help='override the dataset data_root')
+    data.add_argument('--loader', default='train_dataloader', help='which dataloader of the config')
+    data.add_argument('--items', type=int, default=200, help='items to time (cycling over the dataset)')
+    data.add_argument('--per-transform-items', type=int, default=50,
+                      help='items timed transform by transform')
+    data.add_argument('--warmup', type=int, default=5)
+    data.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
+    metric = modes.add_parser('metric', help='time of J and F, optionally against the official code')
+    metric.add_argument('--frames', type=int, default=100)
+    metric.add_argument('--height', type=int, default=480)
+    metric.add_argument('--width', type=int, default=854)
+    metric.add_argument('--repeat', type=int, default=5, help='timed runs (the best is reported)')
+    metric.add_argument('--official', help='path of a davis2017-evaluation checkout to compare with')
+    metric.add_argument('--official-python', default=sys.executable,
+                        help='python that runs the official code (numpy, opencv, scikit-image)')
+    for mode in (model, data, metric):
+        mode.add_argument('--out', default=None, help='write the results as JSON here')
+    args = parser.parse_args(argv)
+    if args.mode == 'model' and args.compile and args.warmup < 1:
+        parser.error('--compile needs --warmup >= 1: the first runs compile')
+    if args.mode == 'model' and args.long_video and (args.compile or args.precision != 'fp32'
+                                                     or args.step != 'test_step'):
+        parser.error('--long-video measures the inferencer as it runs (fp32, test_step): it takes no '
+                     '--compile, --precision or --step')
+    return args
 
 
-# ---------------------------------------------------------------------- memory probes
+# ---------------------------------------------------------------------- timing and memory
+def time_calls(fn: Callable[[], object], repeat: int, device: str = 'cpu') -> Dict:
+    """Call ``fn()`` ``repeat`` times, timing each call with ``time.perf_counter``.
+
+    On a CUDA device the queue is synchronised before the clock starts and before it stops, so a time is
+    that of the work, not of its launch.
+
+    Returns:
+        dict: ``seconds`` (list of ``repeat`` floats), ``load_avg`` (the 1-minute load average before each
+        call, or None off Unix) and ``output`` (what the last call returned).
+    """
+    dev = torch.device(device)
+    sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == 'cuda' else (lambda: None)
+    seconds, loads, output = [], [], None
+    for _ in range(repeat):
+        loads.append(os.getloadavg()[0] if hasattr(os, 'getloadavg') else None)
+        sync()
+        start = time.perf_counter()
+        output = fn()
+        sync()
+        seconds.append(time.perf_counter() - start)
+    return dict(seconds=seconds, load_avg=loads, output=output)
+
+
+def summarize(seconds: List[float]) -> Dict[str, float]:
+    """``mean``, ``median``, ``std`` and ``min`` of a list of times (seconds)."""
+    values = np.asarray(seconds, dtype=np.float64)
+    return dict(mean=float(values.mean()), median=float(np.median(values)), std=float(values.std()),
+                min=float(values.min()))
+
+
 def current_rss_mib() -> Optional[float]:
     """Resident memory of this process (``VmRSS`` from ``/proc``), or None off Linux."""
     return _read_status('VmRSS')
@@ -89,7 +185,8 @@ class PeakMemory:
     ``rss_peak_mib``: peak resident memory of the process during the block (``VmHWM`` after a reset; CPU
     tensors, numpy, Python, libraries); ``rss_mib``: that peak above the RSS at entry;
     ``traced_mib``: peak of the Python/numpy allocations (tracemalloc; torch's allocator is not traced);
-    ``cuda_mib``: peak CUDA memory allocated by torch (on a GPU device).
+    ``cuda_mib``: peak CUDA memory allocated by torch (``torch.cuda.max_memory_allocated`` after
+    ``reset_peak_memory_stats``, on a GPU device).
     """
 
     def __init__(self, device: str = 'cpu', trace: bool = True) -> None:
@@ -119,72 +216,132 @@ class PeakMemory:
             self.rss_mib = peak - self._rss0
 
 
-# ---------------------------------------------------------------------- benchmarks
-def build_inferencer(args: argparse.Namespace):
-    """The inferencer of the config. Clip mode times the model with its own ``test_cfg`` (as
-    ``tools/test.py`` runs it); long-video mode uses the inferencer's ``inference_cfg`` (all candidates
-    returned for the cross-window linking)."""
+def environment(device: str = 'cpu') -> Dict:
+    """The device's name, the torch threads and the versions of python and the OpenMMLab stack."""
+    import mmcv
+    import mmdet
+    import mmengine
+
+    import mmrvos
+    dev = torch.device(device)
+    if dev.type == 'cuda':
+        name = torch.cuda.get_device_name(dev)
+    else:
+        name = platform.processor() or platform.machine()
+        if osp.isfile('/proc/cpuinfo'):
+            with open('/proc/cpuinfo') as f:
+                name = next((line.split(':', 1)[1].strip() for line in f if line.startswith('model name')),
+                            name)
+    return dict(device=str(dev), device_name=name, cpu_count=os.cpu_count(),
+                torch_threads=torch.get_num_threads(), python=platform.python_version(),
+                torch=torch.__version__, cuda=torch.version.cuda, mmcv=mmcv.__version__,
+                mmengine=mmengine.__version__, mmdet=mmdet.__version__, mmrvos=mmrvos.__version__)
+
+
+# ---------------------------------------------------------------------- model
+def make_offline(model_cfg: Config, tmp_dir: str) -> List[str]:
+    """Replace, in place, what the model would load from a missing local path; returns what was replaced.
+
+    A ``RoBERTaTextEncoder`` whose ``model_path`` is not a local folder gets a random RoBERTa of
+    roberta-base's size (:data:`ROBERTA_BASE`); one whose tokenizer folder is missing gets the offline tiny
+    tokenizer of :func:`mmrvos.testing.build_tiny_roberta_tokenizer`; a backbone ``pretrained`` file that
+    does not exist is dropped (random initialisation).
+    """
+    from mmrvos.testing import build_tiny_roberta_tokenizer
+
+    notes = []
+    text = model_cfg.get('text_encoder')
+    if text is not None and text.get('type') == 'RoBERTaTextEncoder':
+        path = text.get('model_path')
+        tokenizer = text.get('tokenizer_path') or path
+        if path and not osp.isdir(path):
+            text.pop('model_path')
+            text.model_config = dict(ROBERTA_BASE)
+            notes.append(f'text_encoder.model_path {path} not found: random RoBERTa of roberta-base size')
+        if not tokenizer or not osp.isdir(tokenizer):
+            text.tokenizer_path = build_tiny_roberta_tokenizer(osp.join(tmp_dir, 'tokenizer'))
+            notes.append(f'tokenizer {tokenizer} not found: offline tiny BPE tokenizer (mmrvos.testing)')
+    backbone = model_cfg.get('backbone')
+    if backbone is not None and backbone.get('pretrained') and not osp.isfile(backbone.pretrained):
+        notes.append(f'backbone.pretrained {backbone.pretrained} not found: random initialisation')
+        backbone.pretrained = None
+    return notes
+
+
+def build_inferencer(args: argparse.Namespace, tmp_dir: str):
+    """The :class:`~mmrvos.apis.RVOSInferencer` of the config, on ``args.device``, and the offline notes.
+
+    Clip mode runs the model with its own ``test_cfg`` (as ``tools/test.py``); long-video mode with the
+    inferencer's ``inference_cfg`` (every candidate returned, for the cross-window linking)."""
     from mmrvos.apis import RVOSInferencer
 
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    notes = make_offline(cfg.model, tmp_dir)
     if not args.long_video:
         cfg.inference_cfg = dict(cfg.get('inference_cfg', {}), model_test_cfg=None)
-    return RVOSInferencer(cfg, args.checkpoint, device=args.device, show_progress=False)
+    torch.manual_seed(0)
+    return RVOSInferencer(cfg, args.checkpoint, device=args.device, show_progress=False), notes
 
 
-def benchmark_clip(inferencer, num_frames: int, shape: List[int], texts: List[str], warmup: int,
-                   repeat: int, device: str) -> Dict:
-    """Time ``model.test_step`` on one preprocessed clip; returns latency, FPS and peak memory."""
+def benchmark_clip(inferencer, args: argparse.Namespace) -> Dict:
+    """Time ``model.test_step`` (or ``model.predict``) on one clip; latency, FPS and peak memory."""
     from mmrvos.apis import SyntheticFrameSource
 
-    video = SyntheticFrameSource(num_frames, *shape)
-    window = list(video)
-    data = inferencer.preprocess(window, list(range(num_frames)), texts, video)
+    model = inferencer.model
+    num_frames = args.num_frames or int(inferencer.inference_cfg['window_size'])
+    video = SyntheticFrameSource(num_frames, args.height, args.width)
+    data = inferencer.preprocess(list(video), list(range(num_frames)), args.texts, video)
     input_shape = tuple(data['inputs'][0].shape)
-    dev = torch.device(device)
-    sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == 'cuda' else (lambda: None)
-    for _ in range(warmup):
-        inferencer.forward(data)
-    sync()
-    latencies = []
-    with PeakMemory(device, trace=False) as memory:
-        for _ in range(repeat):
-            start = time.perf_counter()
-            inferencer.forward(data)
-            sync()
-            latencies.append(time.perf_counter() - start)
-    latencies = np.asarray(latencies)
-    return dict(input_shape=input_shape, latency_s=float(latencies.mean()),
-                latency_std_s=float(latencies.std()), fps=num_frames / float(latencies.mean()),
-                peak_rss_mib=memory.rss_peak_mib, rss_growth_mib=memory.rss_mib,
-                peak_cuda_mib=memory.cuda_mib, num_frames=num_frames, batch=len(texts))
+    if args.step == 'predict':
+        data = model.data_preprocessor(data, False)
+        run = lambda: model.predict(data['inputs'], data['data_samples'])  # noqa: E731
+    else:
+        run = lambda: model.test_step(data)  # noqa: E731
+    if args.compile:
+        model.backbone.compile(backend=args.compile_backend)
+    dtype = PRECISIONS[args.precision]
+    with ExitStack() as stack:
+        stack.enter_context(torch.no_grad())
+        if dtype is not None:
+            stack.enter_context(torch.autocast(torch.device(args.device).type, dtype=dtype))
+        time_calls(run, args.warmup, args.device)
+        with PeakMemory(args.device, trace=False) as memory:
+            timing = time_calls(run, args.repeat, args.device)
+    latency = summarize(timing['seconds'])
+    peak = memory.cuda_mib if torch.device(args.device).type == 'cuda' else memory.rss_peak_mib
+    return dict(
+        num_frames=num_frames, frame_shape=[args.height, args.width], input_shape=list(input_shape),
+        batch=len(args.texts), texts=args.texts, step=args.step, precision=args.precision,
+        compile=f'backbone ({args.compile_backend})' if args.compile else None, warmup=args.warmup,
+        repeat=args.repeat, latency_s=latency, seconds=timing['seconds'], load_avg=timing['load_avg'],
+        fps=num_frames / latency['mean'], peak_memory_mib=peak,
+        peak_rss_mib=memory.rss_peak_mib, rss_growth_mib=memory.rss_mib, peak_cuda_mib=memory.cuda_mib,
+        params=sum(p.numel() for p in model.parameters()))
 
 
-def benchmark_long_video(inferencer, lengths: List[int], shape: List[int], texts: List[str],
-                         window_size: Optional[int], window_overlap: Optional[int], overlay: bool,
-                         device: str) -> List[Dict]:
+def benchmark_long_video(inferencer, args: argparse.Namespace) -> List[Dict]:
     """Peak memory of windowed inference (with all outputs written) per video length."""
     from mmrvos.apis import SyntheticFrameSource
 
-    rows = []
+    shape, texts, rows = (args.height, args.width), args.texts, []
+    kwargs = dict(window_size=args.window_size, window_overlap=args.window_overlap)
     with tempfile.TemporaryDirectory() as tmp:
         # warm-up: the allocator, lazy imports and the first window's buffers are not the video's cost
-        inferencer(SyntheticFrameSource(min(lengths), *shape), texts, out_dir=osp.join(tmp, 'warmup'),
-                   window_size=window_size, window_overlap=window_overlap)
-        for length in lengths:
+        inferencer(SyntheticFrameSource(min(args.long_video), *shape), texts, out_dir=osp.join(tmp, 'warmup'),
+                   **kwargs)
+        for length in args.long_video:
             out = osp.join(tmp, f'len{length}')
-            start = time.perf_counter()
-            with PeakMemory(device) as memory:
-                result = inferencer(
-                    SyntheticFrameSource(length, *shape), texts, out_dir=out,
-                    overlay_path=osp.join(out, 'overlay.mp4') if overlay else None,
-                    json_path=osp.join(out, 'masks.json'), window_size=window_size,
-                    window_overlap=window_overlap)
-            assert result['num_frames'] == length
-            rows.append(dict(num_frames=length, seconds=time.perf_counter() - start,
-                             windows=result['num_windows'], peak_rss_mib=memory.rss_peak_mib,
+            call = lambda: inferencer(  # noqa: E731
+                SyntheticFrameSource(length, *shape), texts, out_dir=out,
+                json_path=osp.join(out, 'masks.json'),
+                overlay_path=None if args.no_overlay else osp.join(out, 'overlay.mp4'), **kwargs)
+            with PeakMemory(args.device) as memory:
+                timing = time_calls(call, 1, args.device)
+            assert timing['output']['num_frames'] == length
+            rows.append(dict(num_frames=length, seconds=timing['seconds'][0],
+                             windows=timing['output']['num_windows'], peak_rss_mib=memory.rss_peak_mib,
                              rss_growth_mib=memory.rss_mib, peak_traced_mib=memory.traced_mib,
                              peak_cuda_mib=memory.cuda_mib))
     return rows
@@ -194,14 +351,21 @@ def _fmt(value, spec='.1f') -> str:
     return '-' if value is None else format(value, spec)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    inferencer = build_inferencer(args)
-    print(f'config: {args.config}\ncheckpoint: {args.checkpoint}\ndevice: {args.device}, '
-          f'torch threads: {torch.get_num_threads()}')
+def run_model(args: argparse.Namespace) -> Dict:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        inferencer, notes = build_inferencer(args, tmp)
+    result = dict(mode='model', config=args.config, checkpoint=args.checkpoint, offline=notes,
+                  environment=environment(args.device))
+    env = result['environment']
+    print(f'config: {args.config}\ncheckpoint: {args.checkpoint}\n'
+          f'device: {env["device_name"]} ({args.device}), torch {env["torch"]}, mmcv {env["mmcv"]}, '
+          f'torch threads: {env["torch_threads"]}')
+    for note in notes:
+        print(f'offline: {note}')
     if args.long_video:
-        rows = benchmark_long_video(inferencer, args.long_video, args.shape, args.texts, args.window_size,
-                                    args.window_overlap, not args.no_overlay, args.device)
+        rows = result['long_video'] = benchmark_long_video(inferencer, args)
         print('frames  windows  seconds  peak RSS (MiB)  RSS growth (MiB)  peak traced (MiB)  '
               'peak CUDA (MiB)')
         for r in rows:
@@ -211,17 +375,143 @@ def main(argv=None) -> int:
         for key in ('peak_rss_mib', 'peak_traced_mib', 'peak_cuda_mib'):
             if len(rows) > 1 and rows[0][key]:
                 ratio = rows[-1][key] / rows[0][key]
+                result[f'{key}_ratio'] = ratio
                 print(f'{key}: {rows[-1]["num_frames"]} frames / {rows[0]["num_frames"]} frames = '
                       f'{ratio:.3f} ({"within" if ratio <= 1.2 else "NOT within"} 20%)')
-        return 0
-    r = benchmark_clip(inferencer, args.num_frames, args.shape, args.texts, args.warmup, args.repeat,
-                       args.device)
-    print(f'model input (N, T, C, H, W) per sample: {r["input_shape"]}, batch {r["batch"]}')
-    print(f'latency per clip: {r["latency_s"] * 1000:.1f} ms (std {r["latency_std_s"] * 1000:.1f}, '
-          f'{args.repeat} runs after {args.warmup} warm-up)')
+        return result
+    r = benchmark_clip(inferencer, args)
+    result.update(r)
+    lat = r['latency_s']
+    print(f'model input (T, C, H, W) per sample: {tuple(r["input_shape"])}, batch {r["batch"]}, '
+          f'{r["params"] / 1e6:.2f} M parameters, {r["precision"]}, compile: {r["compile"]}, '
+          f'timed: {r["step"]}')
+    print(f'latency per clip: mean {lat["mean"] * 1000:.1f} ms, median {lat["median"] * 1000:.1f}, '
+          f'std {lat["std"] * 1000:.1f}, min {lat["min"] * 1000:.1f} ({args.repeat} runs after {args.warmup} '
+          f'warm-up; 1-min load average before the runs: {", ".join(_fmt(v, ".2f") for v in r["load_avg"])})')
     print(f'FPS: {r["fps"]:.2f}')
-    print(f'peak memory: RSS {_fmt(r["peak_rss_mib"])} MiB (+{_fmt(r["rss_growth_mib"])} during the runs), '
-          f'CUDA {_fmt(r["peak_cuda_mib"])} MiB')
+    print(f'peak memory: {_fmt(r["peak_memory_mib"])} MiB (RSS {_fmt(r["peak_rss_mib"])}, '
+          f'+{_fmt(r["rss_growth_mib"])} during the runs; CUDA {_fmt(r["peak_cuda_mib"])})')
+    return result
+
+
+# ---------------------------------------------------------------------- data pipeline
+def run_data(args: argparse.Namespace) -> Dict:
+    """Dataset build time, items/s of ``dataset[i]`` and the mean time of each top-level transform."""
+    from mmrvos.registry import DATASETS
+    from mmrvos.utils import register_all_modules
+
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.loader not in cfg:
+        raise KeyError(f'{args.config} has no {args.loader!r} (use --loader)')
+    dataset_cfg = cfg[args.loader].dataset
+    if args.data_root:
+        dataset_cfg.data_root = args.data_root.rstrip('/') + '/'
+    build = time_calls(lambda: DATASETS.build(dataset_cfg), 1)
+    dataset = build['output']
+    indices = itertools.cycle(range(len(dataset)))
+    time_calls(lambda: dataset[next(indices)], args.warmup)
+    items = time_calls(lambda: dataset[next(indices)], args.items)
+    per_transform = defaultdict(float)
+    runs = min(args.items, args.per_transform_items)
+    for i in range(runs):
+        results = copy.deepcopy(dataset.get_data_info(i % len(dataset)))
+        for k, transform in enumerate(dataset.pipeline.transforms):
+            step = time_calls(lambda: transform(results), 1)
+            results = step['output']
+            per_transform[f'{k}.{type(transform).__name__}'] += step['seconds'][0]
+    total = sum(items['seconds'])
+    result = dict(
+        mode='data', config=args.config, loader=args.loader, dataset=type(dataset).__name__,
+        num_items=len(dataset), build_s=build['seconds'][0], items=args.items, items_per_s=args.items / total,
+        item_latency_s=summarize(items['seconds']),
+        per_transform_ms={name: 1000 * s / max(runs, 1) for name, s in per_transform.items()},
+        environment=environment())
+    print(f'dataset: {result["dataset"]}, {result["num_items"]} items, built in {result["build_s"]:.3f} s')
+    print(f'pipeline: {result["items_per_s"]:.1f} items/s ({1000 * total / args.items:.2f} ms/item, '
+          '1 process)')
+    for name, ms in result['per_transform_ms'].items():
+        print(f'  {name:30s} {ms:8.2f} ms/item')
+    return result
+
+
+# ---------------------------------------------------------------------- metrics
+# run by --official-python: times the official J and F once on the saved masks and saves the values
+OFFICIAL_SCRIPT = """
+import sys, time
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from davis2017.metrics import db_eval_boundary, db_eval_iou
+data = np.load(sys.argv[2])
+gt, pred = data['gt'], data['pred']
+start = time.perf_counter()
+j, f = db_eval_iou(gt, pred), db_eval_boundary(gt, pred)
+np.savez(sys.argv[3], j=j, f=f, time=time.perf_counter() - start)
+"""
+
+
+def make_masks(num_frames: int, height: int, width: int):
+    """Moving gt ellipses and shifted predictions with a wavy contour, ``(T, H, W)`` bool each."""
+    yy, xx = np.mgrid[:height, :width].astype(np.float32)
+    gt = np.zeros((num_frames, height, width), bool)
+    pred = np.zeros_like(gt)
+    for t in range(num_frames):
+        cy = height / 2 + height / 8 * np.sin(t / 10)
+        cx = width / 2 + width / 6 * np.cos(t / 13)
+        ry, rx = height / 3.2, width / 4.3
+        gt[t] = ((yy - cy) / ry)**2 + ((xx - cx) / rx)**2 <= 1
+        pred[t] = ((yy - cy - 5) / (ry - 5))**2 + ((xx - cx + 4) / (rx + 5))**2 <= 1 + 0.05 * np.sin(xx / 7)
+    return gt, pred
+
+
+def run_metric(args: argparse.Namespace) -> Dict:
+    """J and F of mmrvos (best of ``--repeat``), and of the official code when given, interleaved."""
+    from mmrvos.evaluation.functional import boundary_measure, region_similarity
+
+    gt, pred = make_masks(args.frames, args.height, args.width)
+    ours_s, official_s = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        masks, out = osp.join(tmp, 'masks.npz'), osp.join(tmp, 'values.npz')
+        if args.official:
+            np.savez(masks, gt=gt, pred=pred)
+        for _ in range(args.repeat):  # interleaved, so both see the same machine load
+            ours = time_calls(lambda: (region_similarity(gt, pred), boundary_measure(gt, pred)), 1)
+            ours_s += ours['seconds']
+            if args.official:  # the official code times itself, without its interpreter's start-up
+                subprocess.run([args.official_python, '-c', OFFICIAL_SCRIPT, args.official, masks, out],
+                               check=True)
+                with np.load(out) as data:
+                    official_s.append(float(data['time']))
+                    j_off, f_off = data['j'], data['f']
+    j, f = ours['output']
+    shape = (args.frames, args.height, args.width)
+    result = dict(mode='metric', shape=list(shape), repeat=args.repeat, seconds=summarize(ours_s),
+                  J=float(j.mean()), F=float(f.mean()), environment=environment())
+    print(f'mmrvos   J&F on {shape}: {min(ours_s):.3f} s best of {args.repeat} '
+          f'(J {j.mean():.6f}, F {f.mean():.6f})')
+    if args.official:
+        result['official'] = dict(seconds=summarize(official_s), J=float(j_off.mean()), F=float(f_off.mean()),
+                                  speed_up=min(official_s) / min(ours_s),
+                                  max_abs_diff_J=float(np.abs(j_off - j).max()),
+                                  max_abs_diff_F=float(np.abs(f_off - f).max()))
+        off = result['official']
+        print(f'official J&F on {shape}: {min(official_s):.3f} s best of {args.repeat} '
+              f'(J {off["J"]:.6f}, F {off["F"]:.6f})')
+        print(f'speed-up {off["speed_up"]:.1f}x; max |dJ| {off["max_abs_diff_J"]:.3g}, '
+              f'max |dF| {off["max_abs_diff_F"]:.3g}')
+    return result
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    result = dict(model=run_model, data=run_data, metric=run_metric)[args.mode](args)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(result, f, indent=2)
+        print(f'results written to {args.out}')
     return 0
 
 

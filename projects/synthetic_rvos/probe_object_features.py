@@ -17,7 +17,7 @@ the query features encode it: an accuracy at the majority rate means they do not
 
 Example::
 
-    python tools/analysis_tools/probe_object_features.py \\
+    python projects/synthetic_rvos/probe_object_features.py \\
         configs/synthetic/soc_tiny_1xb8-800it_synthetic-rvos.py \\
         work_dirs/synthetic_rvos/soc_tiny_1xb8-800it_synthetic-rvos/iter_800.pth
 """

@@ -22,7 +22,7 @@ and near 0 when it picks another one, so the share of held-out expressions whose
 
 Example::
 
-    python tools/analysis_tools/grounding_bound.py data/synthetic_rvos --steps 1000
+    python projects/synthetic_rvos/grounding_bound.py data/synthetic_rvos --steps 1000
 """
 import argparse
 import json
