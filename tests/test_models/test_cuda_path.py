@@ -107,6 +107,20 @@ def test_soc_eval_and_loss_on_cuda_match_cpu(tiny_soc_cfg):
 
 
 @pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_soc_eval_under_autocast(tiny_soc_cfg, dtype):
+    """Eval under autocast runs (bf16 through mmrvos's float32 fallback of the deformable kernel) and its
+    mask logits keep the fp32 signs almost everywhere."""
+    model = _tiny_soc(tiny_soc_cfg, 'cuda').eval()
+    batch = model.data_preprocessor(demo_rvos_inputs(num_frames=3, image_shapes=((64, 96), )), False)
+    with torch.no_grad():
+        reference = model._forward(**batch)['mask_preds']
+        with torch.autocast('cuda', dtype=dtype):
+            masks = model._forward(**batch)['mask_preds'].float()
+    assert torch.isfinite(masks).all()
+    assert ((masks > 0) == (reference > 0)).float().mean() > 0.95
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
 def test_soc_mixed_precision_training_step(tiny_soc_cfg, dtype):
     """One optimiser step under autocast through mmengine's AmpOptimWrapper: finite losses and grads."""
     from mmengine.optim import AmpOptimWrapper

@@ -1,7 +1,13 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
+from .deformable_attention_precision import bf16_in_fp32, enable_bf16_deformable_attention
 from .fpn_spatial_decoder import FPNSpatialDecoder
 from .mmf import MultimodalFusion
 from .positional_encoding import SinePositionalEncoding1D
 from .video_object_cluster import VideoObjectCluster
 
-__all__ = ['FPNSpatialDecoder', 'MultimodalFusion', 'SinePositionalEncoding1D', 'VideoObjectCluster']
+enable_bf16_deformable_attention()
+
+__all__ = [
+    'FPNSpatialDecoder', 'MultimodalFusion', 'SinePositionalEncoding1D', 'VideoObjectCluster', 'bf16_in_fp32',
+    'enable_bf16_deformable_attention'
+]
