@@ -58,7 +58,7 @@ gen=$!
 #    code, both models' raw forward timed alternately in one process on converted weights, with the
 #    differences of their outputs; one clip of 8 frames 360x640, batch 1
 bench() {  # bench NAME ARGS...
-  step 120 "$1" python3 tools/analysis_tools/benchmark.py model "${@:2}" --device cuda --warmup 5 \
+  step 150 "$1" python3 tools/analysis_tools/benchmark.py model "${@:2}" --device cuda --num-frames 8 --warmup 5 \
     --repeat 30 --out "$WORK/$1.json" && cat "$WORK/$1.json" | python3 -c \
     'import json,sys; d=json.load(sys.stdin); d["name"]=sys.argv[1]; print(json.dumps(d))' "$1" >> "$RESULTS"
 }
