@@ -46,6 +46,12 @@ if ! "$PY" -c "import mmcv, mmcv._ext, sys; sys.exit(mmcv.__version__ != '2.1.0'
   "$PY" -m pip install --disable-pip-version-check -q --no-index --no-deps "$DIR"/built/mmcv-2.1.0-*.whl
 fi
 say "mmrvos (editable)"
-"$PY" -m pip install --disable-pip-version-check -q --no-index --no-deps --no-build-isolation -e "$ROOT"
+# setuptools' develop command runs a nested pip: keep it off the index and out of build isolation
+if ! PIP_NO_INDEX=1 PIP_NO_BUILD_ISOLATION=0 "$PY" -m pip install --disable-pip-version-check -q --no-index \
+    --no-deps --no-build-isolation -e "$ROOT"; then
+  site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  echo "$ROOT" > "$site/mmrvos-offline.pth"
+  say "editable install refused; $ROOT put on the path by $site/mmrvos-offline.pth instead"
+fi
 "$PY" -c 'import mmcv._ext, mmdet, mmaction, mmrvos; print("mmrvos", mmrvos.__version__, "mmcv ops OK")'
 say "done in $(( $(date +%s) - t0 )) s"

@@ -20,8 +20,10 @@ WORK=$(mktemp -d)
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 t0=$(date +%s)
 stamp() { echo "=== [$(( $(date +%s) - t0 )) s] $*" | tee -a "$LOG"; }
+DEADLINE=${DEADLINE:-400}  # seconds after which no further measurement starts
 step() {  # step SECONDS NAME COMMAND...: run with a time limit, output to the log
   local limit=$1 name=$2; shift 2
+  if [ $(( $(date +%s) - t0 )) -gt "$DEADLINE" ]; then stamp "$name: skipped (past ${DEADLINE} s)"; return 99; fi
   stamp "$name"
   timeout "$limit" "$@" >> "$LOG" 2>&1
   local rc=$?
@@ -58,8 +60,8 @@ gen=$!
 #    code, both models' raw forward timed alternately in one process on converted weights, with the
 #    differences of their outputs; one clip of 8 frames 360x640, batch 1
 bench() {  # bench NAME ARGS...
-  step 150 "$1" python3 tools/analysis_tools/benchmark.py model "${@:2}" --device cuda --num-frames 8 --warmup 5 \
-    --repeat 30 --out "$WORK/$1.json" && cat "$WORK/$1.json" | python3 -c \
+  step 150 "$1" python3 tools/analysis_tools/benchmark.py model "${@:2}" --device cuda --num-frames 8 --warmup 3 \
+    --repeat 15 --out "$WORK/$1.json" && cat "$WORK/$1.json" | python3 -c \
     'import json,sys; d=json.load(sys.stdin); d["name"]=sys.argv[1]; print(json.dumps(d))' "$1" >> "$RESULTS"
 }
 official() {  # official NAME ARGS...
@@ -73,32 +75,28 @@ B=configs/soc/soc_video-swin-b_refcoco-pre_8xb1-20e_ref-ytvos.py
 bench mmrvos-swin-t-fp32 $T --precision fp32
 official official-swin-t-fp32 --backbone video-swin-t --precision fp32 --compare soc/${T#configs/soc/}
 bench mmrvos-swin-t-fp16 $T --precision fp16
-official official-swin-t-fp16 --backbone video-swin-t --precision fp16 --compare soc/${T#configs/soc/}
 bench mmrvos-swin-t-bf16 $T --precision bf16
-official official-swin-t-bf16 --backbone video-swin-t --precision bf16 --compare soc/${T#configs/soc/}
 bench mmrvos-swin-b-fp32 $B --precision fp32
-official official-swin-b-fp32 --backbone video-swin-b --precision fp32 --compare soc/${B#configs/soc/}
-bench mmrvos-swin-b-bf16 $B --precision bf16
 
 # 5. training on the GPU, all at once: the built-in benchmark (generate, train, test, render) with more
 #    iterations than the CPU default; the same config for 300 iterations in fp32 / AMP fp16 / AMP bf16
 #    (loss curves side by side); DDP with NCCL through tools/dist_train.sh for 20 iterations
 S=$(ls configs/synthetic/soc_tiny_*synthetic-rvos.py | grep -v frame-level | head -1)
 stamp "training ($S)"
-(timeout 260 python3 tools/run_synthetic_benchmark.py --max-iters 1500 --work-dir "$WORK/builtin" \
+(timeout 130 python3 tools/run_synthetic_benchmark.py --max-iters 800 --work-dir "$WORK/builtin" \
    --cfg-options train_dataloader.num_workers=6 > "$WORK/builtin.log" 2>&1
- echo "{\"step\": \"builtin-benchmark-1500it\", \"exit\": $?}" >> "$RESULTS"
+ echo "{\"step\": \"builtin-benchmark-800it\", \"exit\": $?}" >> "$RESULTS"
  cat "$WORK/builtin/summary.json" >> "$RESULTS" 2>/dev/null; echo >> "$RESULTS") &
 train() {  # train NAME EXTRA...
-  timeout 200 python3 tools/train.py "$S" --work-dir "$WORK/$1" "${@:2}" --cfg-options train_cfg.max_iters=300 \
-    param_scheduler.1.end=300 train_dataloader.num_workers=3 default_hooks.logger.interval=10 \
+  timeout 120 python3 tools/train.py "$S" --work-dir "$WORK/$1" "${@:2}" --cfg-options train_cfg.max_iters=200 \
+    param_scheduler.1.end=200 train_dataloader.num_workers=3 default_hooks.logger.interval=10 \
     > "$WORK/$1.log" 2>&1
   echo "{\"step\": \"train-$1\", \"exit\": $?}" >> "$RESULTS"
 }
 train fp32 &
 train amp-fp16 --amp &
 train amp-bf16 --amp --cfg-options optim_wrapper.dtype=bfloat16 &  # DictAction merges both lists
-(timeout 200 bash tools/dist_train.sh "$S" 1 --work-dir "$WORK/ddp" --cfg-options train_cfg.max_iters=20 \
+(timeout 120 bash tools/dist_train.sh "$S" 1 --work-dir "$WORK/ddp" --cfg-options train_cfg.max_iters=20 \
    default_hooks.logger.interval=5 > "$WORK/ddp.log" 2>&1
  echo "{\"step\": \"dist_train-nccl\", \"exit\": $?}" >> "$RESULTS") &
 wait
@@ -114,7 +112,10 @@ PY
 done
 grep -h "nccl\|NCCL\|Iter(train)" "$WORK/ddp.log" | tail -4 >> "$LOG"
 
-# 6. compile (slow to warm up: last)
+# 6. Swin-B, then compile (slow to warm up: last)
+official official-swin-t-fp16 --backbone video-swin-t --precision fp16 --compare soc/${T#configs/soc/}
+official official-swin-b-fp32 --backbone video-swin-b --precision fp32 --compare soc/${B#configs/soc/}
+bench mmrvos-swin-b-bf16 $B --precision bf16
 bench mmrvos-swin-t-fp32-compile $T --precision fp32 --compile
 stamp done
 tar czf "$OUT/details.tar.gz" -C "$WORK" --exclude synth --exclude '*.pth' . 2>/dev/null
