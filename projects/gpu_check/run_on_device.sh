@@ -76,7 +76,6 @@ bench mmrvos-swin-t-fp32 $T --precision fp32
 official official-swin-t-fp32 --backbone video-swin-t --precision fp32 --compare soc/${T#configs/soc/}
 bench mmrvos-swin-t-fp16 $T --precision fp16
 bench mmrvos-swin-t-bf16 $T --precision bf16
-bench mmrvos-swin-b-fp32 $B --precision fp32
 
 # 5. training on the GPU, all at once: the built-in benchmark (generate, train, test, render) with more
 #    iterations than the CPU default; the same config for 300 iterations in fp32 / AMP fp16 / AMP bf16
@@ -113,6 +112,7 @@ done
 grep -h "nccl\|NCCL\|Iter(train)" "$WORK/ddp.log" | tail -4 >> "$LOG"
 
 # 6. Swin-B, then compile (slow to warm up: last)
+bench mmrvos-swin-b-fp32 $B --precision fp32
 official official-swin-t-fp16 --backbone video-swin-t --precision fp16 --compare soc/${T#configs/soc/}
 official official-swin-b-fp32 --backbone video-swin-b --precision fp32 --compare soc/${B#configs/soc/}
 bench mmrvos-swin-b-bf16 $B --precision bf16
