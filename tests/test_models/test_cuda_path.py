@@ -85,7 +85,17 @@ def _tiny_soc(cfg, device):
     return model.to(device)
 
 
-def test_soc_eval_and_loss_on_cuda_match_cpu(tiny_soc_cfg):
+@pytest.fixture
+def no_tf32():
+    """True float32 on the GPU: PyTorch runs cuDNN convolutions in TF32 by default (10-bit mantissa); on an
+    H200 that alone moved the tiny SOC's mask logits by 1.0e-2 (values up to 18) from the CPU's."""
+    flags = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    yield
+    torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = flags
+
+
+def test_soc_eval_and_loss_on_cuda_match_cpu(tiny_soc_cfg, no_tf32):
     data = demo_rvos_inputs(batch_size=1, num_frames=3, image_shapes=((64, 96), ))
     outputs, losses = {}, {}
     for device in ('cpu', 'cuda'):
