@@ -36,9 +36,9 @@ RUNNERS = Registry('runner', parent=MMDET_RUNNERS, locations=['mmrvos.engine'])
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMDET_RUNNER_CONSTRUCTORS, locations=['mmrvos.engine'])
 # manage all kinds of loops like `EpochBasedTrainLoop`
-LOOPS = Registry('loop', parent=MMDET_LOOPS, locations=['mmrvos.engine'])
+LOOPS = Registry('loop', parent=MMDET_LOOPS, locations=['mmrvos.evaluation'])
 # manage all kinds of hooks like `CheckpointHook`
-HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmrvos.engine'])
+HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmrvos.visualization'])
 
 # manage data-related modules
 DATASETS = Registry('dataset', parent=MMDET_DATASETS, locations=['mmrvos.datasets'])
