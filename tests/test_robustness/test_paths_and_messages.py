@@ -120,3 +120,23 @@ def test_get_started_names_the_checkpoint_the_synthetic_config_saves():
     with open(f'{get_repo_root()}/docs/get_started.md') as f:
         named = set(re.findall(r'iter_\d+\.pth', f.read()))
     assert named == {saved}
+
+
+def test_synthetic_tokenizer_command_and_the_missing_tokenizer_message(tmp_path):
+    from mmrvos.registry import MODELS
+    text_encoder = get_config('synthetic/soc_tiny_8xb1_synthetic-rvos.py').model.text_encoder.to_dict()
+    data_root = tmp_path / 'synthetic_rvos'
+    # the configs' random RoBERTa without its tokenizer: the error names the command that builds it
+    with pytest.raises(FileNotFoundError, match=r'tiny_roberta is not a local folder .*'
+                       r'run_synthetic_benchmark\.py --tokenizer-only --data-root'):
+        MODELS.build(dict(text_encoder, tokenizer_path=str(data_root / 'tiny_roberta')))
+    # the command: the generator's sentences.txt -> <data root>/tiny_roberta, which the config then loads
+    tool = load_script('tools/run_synthetic_benchmark.py')
+    with pytest.raises(SystemExit, match='no .*sentences.txt: generate the data first'):
+        tool.main(['--tokenizer-only', '--data-root', str(data_root)])
+    data_root.mkdir()
+    (data_root / 'sentences.txt').write_text('the red cube moving left\nthe small blue ball\n')
+    assert tool.main(['--tokenizer-only', '--data-root', str(data_root)]) == 0
+    encoder = MODELS.build(dict(text_encoder, tokenizer_path=str(data_root / 'tiny_roberta')))
+    tokens = encoder.tokenizer(['the red cube'])['input_ids'][0]
+    assert tokens[0] == 0 and tokens[-1] == 2 and max(tokens) < text_encoder['model_config']['vocab_size']
