@@ -1,8 +1,9 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-"""The test loop of mmrvos: a broken video never loses the finished results.
+"""The test and validation loops of mmrvos: a broken video never loses the finished results.
 
 mmengine's ``TestLoop`` ends with a traceback and no metric when one item of the test set cannot be
-loaded (an unreadable frame in the last video loses the whole run). :class:`RVOSTestLoop` reports the
+loaded (an unreadable frame in the last video loses the whole run). :class:`RVOSTestLoop` (and
+:class:`RVOSValLoop`) reports the
 broken video by name in one line and then, by ``on_broken_video``, stops (scores and saves what was
 done), skips it (and goes on), or raises. The metric output says over how many expressions it was
 computed (``coverage/...`` keys), so a benchmark number is never silently over a subset.
@@ -11,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from mmengine.dist import all_gather_object
 from mmengine.logging import MMLogger
-from mmengine.runner import TestLoop
+from mmengine.runner import TestLoop, ValLoop
 from mmengine.runner.loops import _parse_losses
 from torch.utils.data import DataLoader
 
@@ -60,10 +61,8 @@ class BrokenVideoGuard:
     """
 
     def __init__(self, dataloader: DataLoader, mode: str) -> None:
-        if mode not in BROKEN_VIDEO_MODES:
-            raise ValueError(f'on_broken_video must be one of {BROKEN_VIDEO_MODES}, got {mode!r}')
         self.dataloader = dataloader
-        self.mode = mode
+        self.mode = _check_mode(mode)
         self.broken: List[str] = []
         self.stopped_at: Optional[str] = None
         self.num_loaded = 0
@@ -138,6 +137,40 @@ def _batch_size(batch: Any) -> int:
     return len(samples) if samples is not None else 1
 
 
+def run_guarded_epoch(loop: Union[TestLoop, ValLoop], stage: str, losses: dict) -> dict:
+    """The body of ``TestLoop.run`` / ``ValLoop.run`` (``stage`` 'test' or 'val') over a
+    :class:`BrokenVideoGuard`; returns the metrics with the ``coverage/...`` entries."""
+    runner = loop.runner
+    runner.call_hook(f'before_{stage}')
+    runner.call_hook(f'before_{stage}_epoch')
+    runner.model.eval()
+    losses.clear()
+    guard = BrokenVideoGuard(loop.dataloader, loop.on_broken_video)
+    for idx, data_batch in guard:
+        loop.run_iter(idx, data_batch)
+    num_items = len(loop.dataloader.dataset)
+    metrics = loop.evaluator.evaluate(num_items)
+    if losses:
+        metrics.update(_parse_losses(losses, stage))
+    coverage = guard.coverage(num_items)
+    metrics.update(coverage)
+    if 'coverage/skipped' in coverage:
+        MMLogger.get_current_instance().error(
+            f'the metrics are over {coverage["coverage/loaded"]} of {num_items} expressions: '
+            f'{coverage["coverage/num_skipped"]} broken ({", ".join(coverage["coverage/skipped"])})' +
+            (f', {coverage["coverage/not_reached"]} not reached after the stop'
+             if 'coverage/stopped_at' in coverage else ''))
+    runner.call_hook(f'after_{stage}_epoch', metrics=metrics)
+    runner.call_hook(f'after_{stage}')
+    return metrics
+
+
+def _check_mode(on_broken_video: str) -> str:
+    if on_broken_video not in BROKEN_VIDEO_MODES:
+        raise ValueError(f'on_broken_video must be one of {BROKEN_VIDEO_MODES}, got {on_broken_video!r}')
+    return on_broken_video
+
+
 @LOOPS.register_module()
 class RVOSTestLoop(TestLoop):
     """mmengine's ``TestLoop`` that keeps the finished results when a video cannot be loaded.
@@ -164,33 +197,27 @@ class RVOSTestLoop(TestLoop):
 
     def __init__(self, runner, dataloader: Union[DataLoader, Dict], evaluator: Union[Dict, List, Any],
                  fp16: bool = False, on_broken_video: str = 'stop') -> None:
-        if on_broken_video not in BROKEN_VIDEO_MODES:
-            raise ValueError(f'on_broken_video must be one of {BROKEN_VIDEO_MODES}, got {on_broken_video!r}')
+        self.on_broken_video = _check_mode(on_broken_video)
         super().__init__(runner, dataloader, evaluator, fp16)
-        self.on_broken_video = on_broken_video
         fill_work_dir(self.evaluator.metrics, runner.work_dir)
 
     def run(self) -> dict:
         """Run the test set; returns the metrics with the ``coverage/...`` entries."""
-        self.runner.call_hook('before_test')
-        self.runner.call_hook('before_test_epoch')
-        self.runner.model.eval()
-        self.test_loss.clear()
-        guard = BrokenVideoGuard(self.dataloader, self.on_broken_video)
-        for idx, data_batch in guard:
-            self.run_iter(idx, data_batch)
-        num_items = len(self.dataloader.dataset)
-        metrics = self.evaluator.evaluate(num_items)
-        if self.test_loss:
-            metrics.update(_parse_losses(self.test_loss, 'test'))
-        coverage = guard.coverage(num_items)
-        metrics.update(coverage)
-        if 'coverage/skipped' in coverage:
-            MMLogger.get_current_instance().error(
-                f'the metrics are over {coverage["coverage/loaded"]} of {num_items} expressions: '
-                f'{coverage["coverage/num_skipped"]} broken ({", ".join(coverage["coverage/skipped"])})' +
-                (f', {coverage["coverage/not_reached"]} not reached after the stop'
-                 if 'coverage/stopped_at' in coverage else ''))
-        self.runner.call_hook('after_test_epoch', metrics=metrics)
-        self.runner.call_hook('after_test')
-        return metrics
+        return run_guarded_epoch(self, 'test', self.test_loss)
+
+
+@LOOPS.register_module()
+class RVOSValLoop(ValLoop):
+    """mmengine's ``ValLoop`` with the behaviour of :class:`RVOSTestLoop` (same arguments): a broken video
+    is reported by name and stops (or is skipped in, or ends) the validation, whose metrics say over how
+    many expressions they were computed; ``{work_dir}`` in ``outfile_prefix`` is the run's work_dir."""
+
+    def __init__(self, runner, dataloader: Union[DataLoader, Dict], evaluator: Union[Dict, List, Any],
+                 fp16: bool = False, on_broken_video: str = 'stop') -> None:
+        self.on_broken_video = _check_mode(on_broken_video)
+        super().__init__(runner, dataloader, evaluator, fp16)
+        fill_work_dir(self.evaluator.metrics, runner.work_dir)
+
+    def run(self) -> dict:
+        """Run the validation set; returns the metrics with the ``coverage/...`` entries."""
+        return run_guarded_epoch(self, 'val', self.val_loss)

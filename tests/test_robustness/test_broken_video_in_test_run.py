@@ -62,3 +62,16 @@ def test_error_mode_raises_one_line_naming_the_video(tmp_path, model):
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="on_broken_video must be one of .*got 'ignore'"):
         BrokenVideoGuard([], 'ignore')
+
+
+def test_validation_loop_skips_a_broken_video_too(tmp_path, model):
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    cfg_file, ckpt = write_test_run(tmp_path, model, broken_copy(tmp_path))
+    cfg = Config.fromfile(cfg_file)
+    cfg.val_dataloader, cfg.val_evaluator = cfg.test_dataloader, cfg.test_evaluator
+    cfg.val_cfg = dict(type='RVOSValLoop', on_broken_video='skip')
+    cfg.work_dir, cfg.load_from = str(tmp_path / 'work'), ckpt
+    metrics = Runner.from_cfg(cfg).val()
+    assert metrics['ref_ytvos/num_expressions'] == 3 and metrics['coverage/skipped'] == ['ytvid_b/0']
+    assert len(list((tmp_path / 'work/predictions/Annotations/ytvid_a').rglob('*.png'))) == 30
