@@ -137,42 +137,53 @@ def _batch_size(batch: Any) -> int:
     return len(samples) if samples is not None else 1
 
 
-def run_guarded_epoch(loop: Union[TestLoop, ValLoop], stage: str, losses: dict) -> dict:
-    """The body of ``TestLoop.run`` / ``ValLoop.run`` (``stage`` 'test' or 'val') over a
-    :class:`BrokenVideoGuard`; returns the metrics with the ``coverage/...`` entries."""
-    runner = loop.runner
-    runner.call_hook(f'before_{stage}')
-    runner.call_hook(f'before_{stage}_epoch')
-    runner.model.eval()
-    losses.clear()
-    guard = BrokenVideoGuard(loop.dataloader, loop.on_broken_video)
-    for idx, data_batch in guard:
-        loop.run_iter(idx, data_batch)
-    num_items = len(loop.dataloader.dataset)
-    metrics = loop.evaluator.evaluate(num_items)
-    if losses:
-        metrics.update(_parse_losses(losses, stage))
-    coverage = guard.coverage(num_items)
-    metrics.update(coverage)
-    if 'coverage/skipped' in coverage:
-        MMLogger.get_current_instance().error(
-            f'the metrics are over {coverage["coverage/loaded"]} of {num_items} expressions: '
-            f'{coverage["coverage/num_skipped"]} broken ({", ".join(coverage["coverage/skipped"])})' +
-            (f', {coverage["coverage/not_reached"]} not reached after the stop'
-             if 'coverage/stopped_at' in coverage else ''))
-    runner.call_hook(f'after_{stage}_epoch', metrics=metrics)
-    runner.call_hook(f'after_{stage}')
-    return metrics
-
-
 def _check_mode(on_broken_video: str) -> str:
     if on_broken_video not in BROKEN_VIDEO_MODES:
         raise ValueError(f'on_broken_video must be one of {BROKEN_VIDEO_MODES}, got {on_broken_video!r}')
     return on_broken_video
 
 
+class GuardedLoopMixin:
+    """``__init__`` and ``run`` of :class:`RVOSTestLoop` and :class:`RVOSValLoop` (``stage`` 'test' or
+    'val'): mmengine's loop body over a :class:`BrokenVideoGuard`."""
+
+    stage: str = ''
+
+    def __init__(self, runner, dataloader: Union[DataLoader, Dict], evaluator: Union[Dict, List, Any],
+                 fp16: bool = False, on_broken_video: str = 'stop') -> None:
+        self.on_broken_video = _check_mode(on_broken_video)
+        super().__init__(runner, dataloader, evaluator, fp16)
+        fill_work_dir(self.evaluator.metrics, runner.work_dir)
+
+    def run(self) -> dict:
+        """Run the whole set; returns the metrics with the ``coverage/...`` entries."""
+        stage, runner, losses = self.stage, self.runner, getattr(self, f'{self.stage}_loss')
+        runner.call_hook(f'before_{stage}')
+        runner.call_hook(f'before_{stage}_epoch')
+        runner.model.eval()
+        losses.clear()
+        guard = BrokenVideoGuard(self.dataloader, self.on_broken_video)
+        for idx, data_batch in guard:
+            self.run_iter(idx, data_batch)
+        num_items = len(self.dataloader.dataset)
+        metrics = self.evaluator.evaluate(num_items)
+        if losses:
+            metrics.update(_parse_losses(losses, stage))
+        coverage = guard.coverage(num_items)
+        metrics.update(coverage)
+        if 'coverage/skipped' in coverage:
+            MMLogger.get_current_instance().error(
+                f'the metrics are over {coverage["coverage/loaded"]} of {num_items} expressions: '
+                f'{coverage["coverage/num_skipped"]} broken ({", ".join(coverage["coverage/skipped"])})' +
+                (f', {coverage["coverage/not_reached"]} not reached after the stop'
+                 if 'coverage/stopped_at' in coverage else ''))
+        runner.call_hook(f'after_{stage}_epoch', metrics=metrics)
+        runner.call_hook(f'after_{stage}')
+        return metrics
+
+
 @LOOPS.register_module()
-class RVOSTestLoop(TestLoop):
+class RVOSTestLoop(GuardedLoopMixin, TestLoop):
     """mmengine's ``TestLoop`` that keeps the finished results when a video cannot be loaded.
 
     Use it as ``test_cfg = dict(type='RVOSTestLoop', on_broken_video='stop')``.
@@ -194,30 +205,12 @@ class RVOSTestLoop(TestLoop):
         fp16 (bool): autocast. Defaults to False.
         on_broken_video (str): ``'stop'``, ``'skip'`` or ``'error'``. Defaults to ``'stop'``.
     """
-
-    def __init__(self, runner, dataloader: Union[DataLoader, Dict], evaluator: Union[Dict, List, Any],
-                 fp16: bool = False, on_broken_video: str = 'stop') -> None:
-        self.on_broken_video = _check_mode(on_broken_video)
-        super().__init__(runner, dataloader, evaluator, fp16)
-        fill_work_dir(self.evaluator.metrics, runner.work_dir)
-
-    def run(self) -> dict:
-        """Run the test set; returns the metrics with the ``coverage/...`` entries."""
-        return run_guarded_epoch(self, 'test', self.test_loss)
+    stage = 'test'
 
 
 @LOOPS.register_module()
-class RVOSValLoop(ValLoop):
+class RVOSValLoop(GuardedLoopMixin, ValLoop):
     """mmengine's ``ValLoop`` with the behaviour of :class:`RVOSTestLoop` (same arguments): a broken video
     is reported by name and stops (or is skipped in, or ends) the validation, whose metrics say over how
     many expressions they were computed; ``{work_dir}`` in ``outfile_prefix`` is the run's work_dir."""
-
-    def __init__(self, runner, dataloader: Union[DataLoader, Dict], evaluator: Union[Dict, List, Any],
-                 fp16: bool = False, on_broken_video: str = 'stop') -> None:
-        self.on_broken_video = _check_mode(on_broken_video)
-        super().__init__(runner, dataloader, evaluator, fp16)
-        fill_work_dir(self.evaluator.metrics, runner.work_dir)
-
-    def run(self) -> dict:
-        """Run the validation set; returns the metrics with the ``coverage/...`` entries."""
-        return run_guarded_epoch(self, 'val', self.val_loss)
+    stage = 'val'
