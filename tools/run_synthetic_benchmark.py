@@ -3,6 +3,7 @@
 
     python tools/run_synthetic_benchmark.py                 # generate, train, test, render (~10-15 min)
     python tools/run_synthetic_benchmark.py --ablation      # ... and the frame-level model (no VOC)
+    python tools/run_synthetic_benchmark.py --tokenizer-only  # only the tokenizer the synthetic configs load
 
 Steps (each one uses the toolbox's ordinary entry points, so this is also a smoke test of them):
 
@@ -63,6 +64,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--max-iters', type=int, default=None, help='override the training iterations')
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads per process (1 is fastest on a busy 2-core machine)')
+    parser.add_argument('--tokenizer-only', action='store_true',
+                        help='only build <data-root>/tiny_roberta, the tokenizer the synthetic configs '
+                        'load, from the generated <data-root>/sentences.txt, then exit')
     parser.add_argument('--skip-train', action='store_true',
                         help='reuse the last checkpoint of the work dir instead of training')
     parser.add_argument('--render-video', default=None,
@@ -119,6 +123,9 @@ def build_tokenizer(data_root: str) -> str:
     import hashlib
 
     from mmrvos.testing.tiny_roberta import build_tiny_roberta_tokenizer
+    if not osp.isfile(osp.join(data_root, 'sentences.txt')):
+        raise SystemExit(f'error: no {data_root}/sentences.txt: generate the data first (this script without '
+                         '--tokenizer-only, or tools/dataset_converters/make_synthetic_rvos.py)')
     with open(osp.join(data_root, 'sentences.txt')) as f:
         text = f.read()
     digest = hashlib.sha256(f'{TOKENIZER_VOCAB}\n{text}'.encode()).hexdigest()
@@ -280,6 +287,9 @@ def main(argv=None) -> int:
     for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
         env[var] = str(args.threads)
     env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
+    if args.tokenizer_only:
+        build_tokenizer(args.data_root)
+        return 0
     with Step('generate'):
         generate(args, env)
     with Step('tokenizer'):

@@ -10,7 +10,7 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='TrackVisualizationHook', draw=False))
+    visualization=dict(type='RVOSVisualizationHook', draw=False))
 
 env_cfg = dict(
     cudnn_benchmark=False,
@@ -19,7 +19,7 @@ env_cfg = dict(
 )
 
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='TrackLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+visualizer = dict(type='RVOSLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 
 log_level = 'INFO'

@@ -9,7 +9,7 @@ _base_ = [
 ]
 
 # Ref-YouTube-VOS has no public validation masks: the metric writes the submission zip.
-val_evaluator = dict(type='RefYouTubeVOSMetric', outfile_prefix='work_dirs/ref-ytvos-submission')
+val_evaluator = dict(type='RefYouTubeVOSMetric', outfile_prefix='{work_dir}/ref-ytvos-submission')
 test_evaluator = val_evaluator
 
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=5))

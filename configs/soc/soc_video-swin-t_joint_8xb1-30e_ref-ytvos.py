@@ -11,7 +11,7 @@ _base_ = [
 model = dict(text_encoder=dict(freeze=False))
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'text_encoder': dict(lr_mult=0.05)}))
 
-val_evaluator = dict(type='RefYouTubeVOSMetric', outfile_prefix='work_dirs/ref-ytvos-submission')
+val_evaluator = dict(type='RefYouTubeVOSMetric', outfile_prefix='{work_dir}/ref-ytvos-submission')
 test_evaluator = val_evaluator
 
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=5))

@@ -42,7 +42,7 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(
-    type='RefYouTubeVOSMetric', outfile_prefix='work_dirs/synthetic_rvos/valid_predictions',
+    type='RefYouTubeVOSMetric', outfile_prefix='{work_dir}/valid_predictions',
     format_only=False, zip_name=None)
 test_evaluator = val_evaluator
 # demo/video_demo.py (RVOSInferencer): a synthetic video (<= 24 frames) is one window, as in testing.

@@ -120,16 +120,22 @@ class VideoFileSource(FrameSource):
             raise RVOSInputError(f'cannot read video {path!r}: unknown frame size')
 
     def __iter__(self) -> Iterator[Tuple[str, np.ndarray]]:
+        """Yield the frames; a stream corrupt mid-way raises :class:`RVOSInputError` naming the first
+        undecodable frame index after the decodable frames before it were yielded."""
         import av
 
+        index = 0
         try:
             with av.open(self.path) as container:
                 stream = container.streams.video[0]
                 stream.thread_type = 'AUTO'
-                for index, frame in enumerate(container.decode(stream)):
+                for frame in container.decode(stream):
                     yield f'{index:05d}', frame.to_ndarray(format='bgr24')
+                    index += 1
         except av.FFmpegError as e:
-            raise RVOSInputError(f'error while decoding video {self.path!r}: {e}') from None
+            decoded = f'frames 0-{index - 1} were decoded' if index else 'no frame was decoded'
+            raise RVOSInputError(f'error while decoding video {self.path!r} at frame {index} (the first '
+                                 f'undecodable frame; {decoded}): {e}') from None
 
 
 class SyntheticFrameSource(FrameSource):
@@ -186,7 +192,8 @@ def iter_windows(frames: Iterator[Tuple[str, np.ndarray]], window_size: int,
 
     Consecutive windows share ``overlap`` frames; the last window holds the frames left (plus the
     overlap), so every frame is in at least one window and a video of at most ``window_size`` frames is
-    one window.
+    one window. When the stream raises :class:`RVOSInputError` (a video corrupt mid-way), the frames read
+    before it are still yielded as a last window, then the error is raised: nothing decodable is lost.
 
     Args:
         frames (Iterator[tuple[str, np.ndarray]]): ``(frame_name, frame)`` pairs.
@@ -201,11 +208,17 @@ def iter_windows(frames: Iterator[Tuple[str, np.ndarray]], window_size: int,
             f'need window_size >= 1 and 0 <= overlap < window_size, got {window_size}, {overlap}')
     buffer: List[Tuple[str, np.ndarray]] = []
     carried = 0
-    for item in frames:
-        buffer.append(item)
-        if len(buffer) == window_size:
-            yield buffer, carried
-            buffer = buffer[window_size - overlap:] if overlap else []
-            carried = len(buffer)
+    broken: Optional[RVOSInputError] = None
+    try:
+        for item in frames:
+            buffer.append(item)
+            if len(buffer) == window_size:
+                yield buffer, carried
+                buffer = buffer[window_size - overlap:] if overlap else []
+                carried = len(buffer)
+    except RVOSInputError as err:
+        broken = err
     if len(buffer) > carried:
         yield buffer, carried
+    if broken is not None:
+        raise broken

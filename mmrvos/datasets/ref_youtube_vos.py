@@ -9,6 +9,9 @@ from mmrvos.registry import DATASETS
 
 from .base_rvos_dataset import BaseRVOSDataset
 
+#: Skip reason of an expression whose referred object has no mask in any frame (training and test).
+ABSENT_OBJECT = 'expression whose object has no mask in any frame'
+
 
 def split_into_windows(num_frames: int, window_size: int) -> List[List[int]]:
     """Non-overlapping windows of consecutive frame indices (the MTTR/SOC training sampling).
@@ -48,7 +51,9 @@ class RefYouTubeVOSDataset(BaseRVOSDataset):
     :func:`split_into_windows` over the sorted frames of the expression file (MTTR/SOC); a window is kept
     only if the referred object appears in it. Whether it appears is read from ``meta.json``
     (``objects[obj_id].frames``, ``window_filter='meta'``), from the mask PNGs as the official code does
-    (``'masks'``, reads every PNG once at start), or not checked (``'none'``).
+    (``'masks'``, reads every PNG once at start), or not checked (``'none'``). An expression whose object
+    appears in no frame is skipped, in training and (with ground truth) in test mode alike: one warning at
+    build time gives the count and examples, and the metric's ``num_expressions`` the number scored.
 
     Test (``clip_length=None``): one item per (video, expression) with all frames. The official offline
     validation split (202 videos) is ``valid`` minus the videos of ``exclude_ann_file``
@@ -160,13 +165,16 @@ class RefYouTubeVOSDataset(BaseRVOSDataset):
                     mask_suffix=self.mask_suffix)
                 info.update(self.extra_info(info))
                 if self.clip_length is None:
-                    data_list.append(info)
+                    if has_masks and obj_ids and self.object_absent(info, objects_by_video, where):
+                        self.record_skip(ABSENT_OBJECT, where)
+                    else:
+                        data_list.append(info)
                     continue
                 if not obj_ids:
                     raise ValueError(f'{where} has no obj_id; training needs the referred object')
                 windows = self.object_windows(info, objects_by_video, where)
                 if not windows:
-                    self.record_skip('expression whose object has no mask in any frame', where)
+                    self.record_skip(ABSENT_OBJECT, where)
                 for window in windows:
                     data_list.append(dict(info, clip_frame_ids=window))
         self.__dict__.pop('_mask_id_cache', None)
@@ -193,10 +201,26 @@ class RefYouTubeVOSDataset(BaseRVOSDataset):
         present = self.object_frames(info, objects_by_video, where)
         return [w for w in windows if any(info['frame_names'][i] in present for i in w)]
 
+    def object_absent(self, info: dict, objects_by_video: Optional[dict], where: str) -> bool:
+        """Whether a test item's referred object has no mask in any frame.
+
+        An unreadable mask keeps the item: the test loop then reports its video by name when loading it.
+        """
+        if self.window_filter == 'none':
+            return False
+        try:
+            return not self.object_frames(info, objects_by_video, where)
+        except OSError:
+            return False
+
     def object_frames(self, info: dict, objects_by_video: Optional[dict], where: str) -> Set[str]:
-        """Names of the frames in which the referred object is annotated."""
+        """Names of the frames in which the referred object is annotated.
+
+        Read from ``meta.json`` (``window_filter='meta'``; in test mode without ``meta_file``, from the
+        masks) or from the mask PNGs (``'masks'``).
+        """
         obj_id = info['obj_ids'][0]
-        if self.window_filter == 'meta':
+        if self.window_filter == 'meta' and not (self.test_mode and objects_by_video is None):
             if objects_by_video is None:
                 raise ValueError(f'window_filter="meta" needs meta_file ({where})')
             objects = self.get_key(

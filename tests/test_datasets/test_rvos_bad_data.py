@@ -66,7 +66,8 @@ def test_mask_of_wrong_size(data_copy):
     root = data_copy('ref_youtube_vos')
     img = Image.fromarray(np.zeros((10, 10), np.uint8), 'L')
     img.save(root / 'train/Annotations/ytvid_b/00010.png')
-    with pytest.raises(ValueError, match=r"mask of shape \(10, 10\) for a 32x48 frame .*00010\.png"):
+    with pytest.raises(ValueError, match=r"frame .*ytvid_b/00010\.jpg has size 32x48 \(HxW\) but its "
+                       r"annotation \(.*ytvid_b/00010\.png\) has size 10x10"):
         ytvos(root)[5]
 
 

@@ -36,15 +36,19 @@ def test_ref_davis(tool, monkeypatch, tmp_path, davis_tree, capsys):
     assert 'J-Mean' in capsys.readouterr().out
 
 
-def test_ref_davis_error_in_one_video_keeps_the_others(tool, monkeypatch, tmp_path, davis_tree, capsys):
+def test_ref_davis_unreadable_prediction_scores_zero_and_is_listed(tool, monkeypatch, tmp_path, davis_tree,
+                                                                   capsys):
     root, results = davis_tree
     # a prediction of the wrong size in seq-b for one annotator
     Image.fromarray(np.zeros((5, 5), np.uint8)).save(osp.join(results, 'anno_1', 'seq-b', '00002.png'))
     result = run_tool(tool, monkeypatch, tmp_path, 'ref-davis', results, '--gt-root', root)
-    assert list(result['errors']) == ['seq-b']
-    assert list(result['details']) == ['seq-a']
-    assert np.isfinite(result['metrics']['J&F'])
-    assert 'seq-b' in capsys.readouterr().err
+    assert result['errors'] == {} and list(result['missing_predictions']) == ['anno_1/seq-b']
+    assert 'different sizes: [(5, 5), (24, 40)]' in result['missing_predictions']['anno_1/seq-b']
+    assert sorted(result['details']) == ['seq-a', 'seq-b']
+    assert set(result['details']['seq-b']['anno_1']['J-Mean']) == {0.0}
+    assert result['metrics']['J&F_anno_1'] < result['metrics']['J&F_anno_0']
+    assert result['metrics']['num_missing_predictions'] == 1
+    assert 'anno_1/seq-b' in capsys.readouterr().out
 
 
 def test_mevis(tool, monkeypatch, tmp_path, mevis_tree):
@@ -53,11 +57,16 @@ def test_mevis(tool, monkeypatch, tmp_path, mevis_tree):
     assert_same([result['metrics'][k] for k in ('J&F', 'J', 'F')], MEVIS)
     for name, expected in MEVIS_PER_EXPRESSION.items():
         assert_same(result['details'][name], expected)
-    # a missing expression folder fails its video only
+    # a missing expression folder scores 0 and is listed; the other expressions are unchanged
     shutil.rmtree(osp.join(pred, 'v1', '2'))
     result = run_tool(tool, monkeypatch, tmp_path, 'mevis', pred, '--gt-root', split)
-    assert list(result['errors']) == ['v1'] and 'v1/2/00000.png' in result['errors']['v1']
-    assert sorted(result['details']) == ['v2_0', 'v3_0']
+    # v3 has no folder at all
+    assert result['errors'] == {} and sorted(result['missing_predictions']) == ['v1/2', 'v3/0']
+    assert result['details']['v1_2'] == [0.0, 0.0]
+    assert sorted(result['details']) == sorted(MEVIS_PER_EXPRESSION)
+    for name, expected in MEVIS_PER_EXPRESSION.items():
+        if name != 'v1_2':
+            assert_same(result['details'][name], expected)
 
 
 def test_ref_ytvos(tool, monkeypatch, tmp_path):

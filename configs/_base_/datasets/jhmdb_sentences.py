@@ -34,8 +34,8 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 # JHMDB-Sentences is evaluation only: every query scored on the annotated frame (A2D protocol).
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+val_cfg = dict(type='RVOSValLoop', on_broken_video='stop')  # score what finished, then stop
+test_cfg = dict(type='RVOSTestLoop', on_broken_video='stop')  # score what finished, then stop
 val_evaluator = dict(
     type='A2DSentencesMetric', protocol='all_queries', image_id_template='v_{video_id}_f_{frame_number}')
 test_evaluator = val_evaluator

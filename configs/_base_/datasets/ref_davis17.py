@@ -33,7 +33,7 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 # Ref-DAVIS17 is evaluation only (the official protocol: Hungarian matching, mean over annotators).
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+val_cfg = dict(type='RVOSValLoop', on_broken_video='stop')  # score what finished, then stop
+test_cfg = dict(type='RVOSTestLoop', on_broken_video='stop')  # score what finished, then stop
 val_evaluator = dict(type='RefDAVISMetric')
 test_evaluator = val_evaluator

@@ -13,8 +13,8 @@ optim_wrapper = dict(
 
 max_epochs = 30
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=max_epochs)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+val_cfg = dict(type='RVOSValLoop', on_broken_video='stop')  # score what finished, then stop
+test_cfg = dict(type='RVOSTestLoop', on_broken_video='stop')  # score what finished, then stop
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[20], gamma=0.1)
 ]

@@ -61,6 +61,13 @@ class PackRVOSInputs(BaseTransform):
             dict: ``inputs`` (Tensor ``(T, 3, H, W)`` uint8) and ``data_samples`` (TrackDataSample).
         """
         where = f'video {results["video_id"][0]!r} expression {results["exp_id"][0]!r}'
+        shapes = [tuple(s[:2]) for s in results.get('ori_shape', [])]
+        if len(set(shapes)) > 1:  # name the frame whose size differs from most of the others
+            common = max(set(shapes), key=shapes.count)
+            odd = next(t for t, s in enumerate(shapes) if s != common)
+            raise ValueError(f'{where}: frame {results["img_path"][odd]} has size {shapes[odd][0]}x'
+                             f'{shapes[odd][1]} (HxW), the other frames {common[0]}x{common[1]}; all frames '
+                             'of a video must have the same size')
         if len({img.shape for img in results['img']}) != 1:
             raise ValueError(f'{where}: frames of different shapes {[img.shape for img in results["img"]]}')
         if 'text' in results and len(set(results['text'])) != 1:

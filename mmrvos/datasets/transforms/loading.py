@@ -93,8 +93,11 @@ class LoadRVOSAnnotations(BaseTransform):
             except (OSError, ValueError, KeyError, IndexError) as e:
                 raise type(e)(f'{e} ({describe(results)})') from e
             if masks.shape[1:] != (height, width):
-                raise ValueError(f'mask of shape {masks.shape[1:]} for a {height}x{width} frame '
-                                 f'({results.get("mask_path", "in-memory masks")}, {describe(results)})')
+                raise ValueError(
+                    f'frame {results.get("img_path")} has size {height}x{width} (HxW) but its annotation '
+                    f'({results.get("mask_path", "in-memory masks")}) has size '
+                    f'{masks.shape[1]}x{masks.shape[2]} '
+                    f'({describe(results)}); a frame must have the size of its masks')
             if results.get('merge_objects'):
                 obj_ids = obj_ids[:1]
         else:

@@ -34,17 +34,25 @@ def read_index_png(path: str, require_index_mode: bool = False) -> np.ndarray:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'mask file not found: {path}')
-    with Image.open(path) as img:
-        if require_index_mode and img.mode not in ('P', 'L'):
-            raise ValueError(f'expected an index (P or L mode) PNG, got mode {img.mode}')
-        return np.array(img)
+    try:
+        with Image.open(path) as img:
+            if require_index_mode and img.mode not in ('P', 'L'):
+                raise ValueError(f'expected an index (P or L mode) PNG, got mode {img.mode}')
+            return np.array(img)
+    except OSError as e:  # PIL's UnidentifiedImageError, truncated data
+        raise OSError(f'cannot decode mask file {path}: {e}') from e
 
 
 def read_binary_png(path: str) -> np.ndarray:
-    """Read a PNG as grayscale with OpenCV (as MeViS's evaluator does); returns (H, W) bool."""
+    """Read a PNG as grayscale with OpenCV (as MeViS's evaluator does); returns (H, W) bool.
+
+    A missing file raises ``FileNotFoundError``, an undecodable one ``OSError``, both naming the file.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'mask file not found: {path}')
     mask = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
     if mask is None:
-        raise FileNotFoundError(f'cannot read mask file: {path}')
+        raise OSError(f'cannot decode mask file {path} (not a readable image)')
     return mask > 0
 
 

@@ -17,7 +17,7 @@ from ..functional import (
     encode_mask,
     precision_at_k_and_iou,
 )
-from .sample_utils import frame_gt_masks, frame_has_gt, frame_pred, get_frames, get_meta
+from .sample_utils import frame_gt_masks, frame_has_gt, frame_pred, get_frames, get_meta, output_prefix
 
 PROTOCOLS = ('all_queries', 'top1')
 
@@ -104,7 +104,7 @@ class A2DSentencesMetric(BaseMetric):
                                    f'{get_meta(sample, "exp_id")!r}: {err}') from err
 
     def compute_metrics(self, results: List[List[dict]]) -> Dict[str, float]:
-        """COCO AP and the IoU family over all annotated frames."""
+        """COCO AP and the IoU family over all annotated frames; ``num_expressions`` scored."""
         images = [image for sample_images in results for image in sample_images]
         if len(images) == 0:
             MMLogger.get_current_instance().warning('A2DSentencesMetric: no annotated frame to score')
@@ -115,10 +115,13 @@ class A2DSentencesMetric(BaseMetric):
             for im in images for rle, score in im['preds']
         ]
         if self.outfile_prefix is not None:
-            mkdir_or_exist(osp.dirname(osp.abspath(self.outfile_prefix)))
-            dump(coco_gt.dataset, f'{self.outfile_prefix}.gt.json')
-            dump(predictions, f'{self.outfile_prefix}.segm.json')
+            prefix = output_prefix(self.outfile_prefix)
+            mkdir_or_exist(osp.dirname(osp.abspath(prefix)))
+            dump(coco_gt.dataset, f'{prefix}.gt.json')
+            dump(predictions, f'{prefix}.segm.json')
         coco_pred = coco_gt.loadRes(predictions)
         metrics = coco_mask_ap(coco_gt, coco_pred)
         metrics.update(precision_at_k_and_iou(coco_gt, coco_pred, self.iou_thresholds))
-        return {k: float(np.float64(v)) for k, v in metrics.items()}
+        metrics = {k: float(np.float64(v)) for k, v in metrics.items()}
+        metrics['num_expressions'] = len(results)
+        return metrics

@@ -75,9 +75,11 @@ class MeViSMetric(BaseMetric):
                                    f'{get_meta(sample, "exp_id")!r}: {err}') from err
 
     def compute_metrics(self, results: List[Optional[dict]]) -> Dict[str, float]:
-        """Expression-weighted ``J&F``, ``J`` and ``F``."""
+        """Expression-weighted ``J&F``, ``J`` and ``F``, and ``num_expressions``: how many were scored."""
         scored = [r for r in results if r is not None]
         if len(scored) < len(results):
             MMLogger.get_current_instance().warning(
                 f'{len(results) - len(scored)} expressions have no annotated frame and are not scored')
-        return summarize_expressions([r['J'] for r in scored], [r['F'] for r in scored])
+        metrics = summarize_expressions([r['J'] for r in scored], [r['F'] for r in scored])
+        metrics['num_expressions'] = len(scored)
+        return metrics

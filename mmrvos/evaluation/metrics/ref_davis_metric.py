@@ -164,7 +164,7 @@ class RefDAVISMetric(BaseMetric):
         return summarize_davis_objects(j_values, f_values)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Per-annotator DAVIS numbers and their mean over annotators."""
+        """Per-annotator DAVIS numbers, their mean over annotators and ``num_expressions`` scored."""
         by_video: Dict[str, List[dict]] = defaultdict(list)
         by_annotator: Dict[int, Dict[str, List[dict]]] = defaultdict(lambda: defaultdict(list))
         for item in results:
@@ -175,4 +175,5 @@ class RefDAVISMetric(BaseMetric):
         metrics = {k: float(np.mean([s[k] for s in per_annotator.values()])) for k in DAVIS_KEYS}
         for a, scores in per_annotator.items():
             metrics[f'J&F_annotator{a}'] = scores['J&F']
+        metrics['num_expressions'] = len(results)
         return metrics

@@ -11,7 +11,7 @@ from mmrvos.registry import METRICS
 
 from ..functional import write_binary_png
 from .mevis_metric import MeViSMetric
-from .sample_utils import frame_pred_union, get_frames, get_meta
+from .sample_utils import frame_pred_union, get_frames, get_meta, output_prefix
 
 
 @METRICS.register_module()
@@ -28,7 +28,8 @@ class RefYouTubeVOSMetric(MeViSMetric):
     for splits with ground truth.
 
     Args:
-        outfile_prefix (str): Folder of the ``Annotations`` tree and the zip.
+        outfile_prefix (str): Folder of the ``Annotations`` tree and the zip; ``{work_dir}`` in it is
+            the run's work_dir (filled in by :class:`mmrvos.evaluation.RVOSTestLoop`).
         format_only (bool): Only write the submission. Defaults to True.
         zip_name (str, optional): File name of the zip; None writes no zip. Defaults to
             'submission.zip'.
@@ -51,15 +52,20 @@ class RefYouTubeVOSMetric(MeViSMetric):
         self.outfile_prefix = outfile_prefix
         self.format_only = format_only
         self.zip_name = zip_name
-        if osp.isdir(self.annotations_dir):
+        self._checked_earlier_run = False
+
+    def warn_earlier_run(self) -> None:
+        """Warn once when the ``Annotations`` folder already holds PNGs of an earlier run."""
+        if not self._checked_earlier_run and osp.isdir(self.annotations_dir):
             MMLogger.get_current_instance().warning(
                 f'{self.annotations_dir} already exists: PNGs of an earlier run that this run does not '
                 'overwrite will end up in the submission')
+        self._checked_earlier_run = True
 
     @property
     def annotations_dir(self) -> str:
         """The ``Annotations`` folder of the submission."""
-        return osp.join(self.outfile_prefix, 'Annotations')
+        return osp.join(output_prefix(self.outfile_prefix), 'Annotations')
 
     def write_sample(self, sample: Any) -> None:
         """Write the predicted PNG of every frame of one (video, expression) sample."""
@@ -76,6 +82,7 @@ class RefYouTubeVOSMetric(MeViSMetric):
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Write each sample's PNGs and, unless ``format_only``, score it."""
+        self.warn_earlier_run()
         for sample in data_samples:
             try:
                 self.write_sample(sample)

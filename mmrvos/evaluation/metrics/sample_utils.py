@@ -15,8 +15,20 @@ from mmrvos.utils import masks_to_numpy
 
 __all__ = [
     'get_frames', 'get_meta', 'frame_shape', 'frame_has_gt', 'frame_gt_masks',
-    'frame_gt_union', 'frame_void', 'frame_pred', 'frame_pred_union', 'encode_frames', 'decode_frames'
+    'frame_gt_union', 'frame_void', 'frame_pred', 'frame_pred_union', 'encode_frames', 'decode_frames',
+    'output_prefix'
 ]
+
+
+def output_prefix(prefix: str) -> str:
+    """A metric's ``outfile_prefix``, refused while its ``{work_dir}`` field is not filled in.
+
+    :class:`mmrvos.evaluation.RVOSTestLoop` fills ``{work_dir}`` with the run's work_dir.
+    """
+    if '{work_dir}' in prefix:
+        raise ValueError(f'outfile_prefix {prefix!r} has a {{work_dir}} field, which only '
+                         "test_cfg=dict(type='RVOSTestLoop') fills in: use that loop or give a path")
+    return prefix
 
 
 def get_frames(sample: Any) -> List[Any]:

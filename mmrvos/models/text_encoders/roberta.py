@@ -78,8 +78,11 @@ class RoBERTaTextEncoder(BaseModule):
             raise ValueError('tokenizer_path is required with model_config')
         for path in (model_path, tokenizer_path):
             if path is not None and not os.path.isdir(path):
+                hint = ('the tiny tokenizer of the synthetic benchmark is built by `python '
+                        'tools/run_synthetic_benchmark.py --tokenizer-only --data-root <data root>`'
+                        if model_config is not None else 'save roberta-base with save_pretrained first')
                 raise FileNotFoundError(f'RoBERTaTextEncoder: {path} is not a local folder (nothing is '
-                                        'downloaded; save roberta-base with save_pretrained first)')
+                                        f'downloaded; {hint})')
         self.tokenizer = RobertaTokenizerFast.from_pretrained(tokenizer_path)
         if model_path is not None:
             self.model = RobertaModel.from_pretrained(model_path, add_pooling_layer=True)
