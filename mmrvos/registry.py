@@ -36,9 +36,9 @@ RUNNERS = Registry('runner', parent=MMDET_RUNNERS, locations=['mmdet.engine'])
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMDET_RUNNER_CONSTRUCTORS, locations=['mmdet.engine'])
 # manage all kinds of loops like `EpochBasedTrainLoop`
-LOOPS = Registry('loop', parent=MMDET_LOOPS, locations=['mmrvos.evaluation'])
+LOOPS = Registry('loop', parent=MMDET_LOOPS, locations=['mmrvos.evaluation', 'mmdet.engine'])
 # manage all kinds of hooks like `CheckpointHook`
-HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmrvos.visualization'])
+HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmrvos.visualization', 'mmdet.engine'])
 
 # manage data-related modules
 DATASETS = Registry('dataset', parent=MMDET_DATASETS, locations=['mmrvos.datasets'])
