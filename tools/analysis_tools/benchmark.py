@@ -14,15 +14,12 @@ overlay written to a temporary folder) on synthetic videos of several lengths::
     python tools/analysis_tools/benchmark.py CONFIG --long-video 60 600 --shape 96 128 --window-size 8
 """
 import argparse
-import os
 import os.path as osp
 import sys
 import tempfile
 import time
 import tracemalloc
 from typing import Dict, List, Optional
-
-os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
