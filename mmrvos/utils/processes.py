@@ -36,9 +36,6 @@ def _init_worker(worker_id: int, parent_pid: int, chained: Optional[Callable[[in
     set_parent_death_signal(signal.SIGKILL)
     if os.getppid() != parent_pid:  # the parent died before the signal was armed
         os._exit(1)
-    # a SIGTERM for the whole job (Slurm, process-group kill) is the parent's to handle: it saves a
-    # checkpoint and exits, and the workers go with it
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if chained is not None:
         chained(worker_id)
 
