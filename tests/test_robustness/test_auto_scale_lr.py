@@ -1,45 +1,14 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """Issue 19, item 9: ``tools/train.py --auto-scale-lr`` scales the learning rate by the real batch size
 over ``auto_scale_lr.base_batch_size``, and names the config (one line) when it lacks the base size."""
-import os.path as osp
-
 import pytest
-import torch
-from mmengine.dataset import BaseDataset
 from mmengine.hooks import Hook
-from mmengine.model import BaseModel
-from robust_ckpt_utils import ROOT
+from robust_ckpt_utils import toy_train_config
 
-from mmrvos.registry import DATASETS, HOOKS, MODELS
+from mmrvos.registry import HOOKS
 from mmrvos.testing import load_script
 
 LRS_SEEN = []
-
-
-@MODELS.register_module(force=True)
-class _ScaleToyModel(BaseModel):
-
-    def __init__(self):
-        super().__init__()
-        self.linear = torch.nn.Linear(1, 1)
-
-    def forward(self, inputs, data_samples=None, mode='tensor'):
-        pred = self.linear(torch.stack(inputs)[:, None])[:, 0]
-        return dict(loss=((pred - torch.stack(data_samples)) ** 2).mean())
-
-
-@DATASETS.register_module(force=True)
-class _ScaleToyDataset(BaseDataset):
-
-    def __init__(self, **kwargs):
-        super().__init__(serialize_data=False, **kwargs)
-
-    def load_data_list(self):
-        return [dict(inputs=torch.tensor(i / 10), data_samples=torch.tensor(i / 5)) for i in range(10)]
-
-    def prepare_data(self, idx):
-        info = self.get_data_info(idx)
-        return dict(inputs=info['inputs'], data_samples=info['data_samples'])
 
 
 @HOOKS.register_module(force=True)
@@ -49,24 +18,8 @@ class _RecordLrHook(Hook):
         LRS_SEEN.append(runner.optim_wrapper.get_lr()['lr'][0])
 
 
-def _config(tmp_path, extra: str = '') -> str:
-    cfg = tmp_path / 'scale_toy.py'
-    cfg.write_text(f"""
-_base_ = [{osp.join(ROOT, 'configs/_base_/default_runtime.py')!r}]
-model = dict(type='_ScaleToyModel')
-train_dataloader = dict(batch_size=5, num_workers=0, dataset=dict(type='_ScaleToyDataset'),
-                        sampler=dict(type='DefaultSampler', shuffle=False))
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.3))
-custom_hooks = [dict(type='_RecordLrHook')]
-default_hooks = dict(checkpoint=dict(interval=100))
-{extra}
-""")
-    return str(cfg)
-
-
 def test_auto_scale_lr_needs_base_batch_size(tmp_path):
-    cfg = _config(tmp_path)
+    cfg = toy_train_config(str(tmp_path))
     with pytest.raises(SystemExit) as excinfo:
         load_script('tools/train.py').main([cfg, '--work-dir', str(tmp_path / 'w'), '--auto-scale-lr'])
     message = str(excinfo.value.code)
@@ -76,7 +29,8 @@ def test_auto_scale_lr_needs_base_batch_size(tmp_path):
 
 def test_auto_scale_lr_scales_by_the_real_batch_size(tmp_path):
     # one process x batch 5 against a base of 10: half the config's learning rate
-    cfg = _config(tmp_path, 'auto_scale_lr = dict(enable=False, base_batch_size=10)')
+    cfg = toy_train_config(str(tmp_path), "auto_scale_lr = dict(enable=False, base_batch_size=10)\n"
+                                          "custom_hooks = [dict(type='_RecordLrHook')]")
     train = load_script('tools/train.py')
     LRS_SEEN.clear()
     train.main([cfg, '--work-dir', str(tmp_path / 'w'), '--auto-scale-lr'])
