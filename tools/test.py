@@ -73,6 +73,7 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
 
 def build_config(args: argparse.Namespace) -> Config:
     """The config with the command line applied (reads the checkpoint's ``meta``, not its weights)."""
+    import mmrvos  # noqa: F401  (registers the mmrvos:: config prefix for _base_)
     from mmrvos.utils.checkpoint import apply_checkpoint_test_cfg, quirk_choice, read_checkpoint_meta
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher

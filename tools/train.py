@@ -61,6 +61,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def build_config(args: argparse.Namespace) -> Config:
     """Load the config and apply the command-line overrides, as mmdet's ``tools/train.py`` does."""
+    import mmrvos  # noqa: F401  (registers the mmrvos:: config prefix for _base_)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
