@@ -22,6 +22,7 @@ import threading
 from typing import Optional
 
 import torch
+from mmengine.dist import all_reduce, is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
@@ -54,16 +55,21 @@ class _SafeRunHook(Hook):
         plain_message_hub(checkpoint)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        if self.terminate_signal is None:
+        signum = self.terminate_signal or 0
+        if runner.world_size > 1:  # every rank stops after the same iteration (one max-reduce of a scalar)
+            flag = torch.tensor([signum])
+            all_reduce(flag, op='max')
+            signum = int(flag.item())
+        if not signum:
             return
         filename = f'iter_{runner.iter + 1}.pth'
         runner.save_checkpoint(runner.work_dir, filename, by_epoch=False)
-        with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
-            f.write(osp.join(runner.work_dir, filename))
-        name = signal.Signals(self.terminate_signal).name
-        runner.logger.warning(f'{name}: saved {osp.join(runner.work_dir, filename)} after iteration '
-                              f'{runner.iter + 1}; --resume continues from it')
-        raise TrainingTerminated(128 + self.terminate_signal)
+        if is_main_process():
+            with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
+                f.write(osp.join(runner.work_dir, filename))
+        runner.logger.warning(f'{signal.Signals(signum).name}: saved {osp.join(runner.work_dir, filename)} '
+                              f'after iteration {runner.iter + 1}; --resume continues from it')
+        raise TrainingTerminated(128 + signum)
 
 
 class _RenameGPUNumber(logging.Filter):
