@@ -6,12 +6,18 @@ by default) is reparented to init. PyTorch's worker notices a dead parent only b
 blocked writing a batch into a full pipe stays alive (with its memory and the open log file) until killed
 by hand. :func:`die_with_parent` wraps a ``worker_init_fn`` so that the kernel kills the worker when its
 parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``); elsewhere it only chains the wrapped function.
+
+A SIGTERM sent to the whole job (``torchrun`` stopping its ranks, Slurm's time limit, ``kill`` of a process
+group) also reaches the workers; if they died of it, the training process would fail on its next batch
+before it could save a checkpoint. So a worker leaves a SIGTERM to its parent (which saves and exits, and
+the worker dies with it) and obeys only one sent by the parent itself (``Process.terminate`` at shutdown).
 """
 import ctypes
 import functools
 import os
 import signal
 import sys
+import threading
 from typing import Callable, Optional
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -31,9 +37,28 @@ def set_parent_death_signal(signum: int = signal.SIGKILL) -> bool:
     return True
 
 
+def _obey_sigterm_from(parent_pid: int) -> None:
+    """Exit on a SIGTERM sent by ``parent_pid``; ignore one sent by anyone else.
+
+    SIGTERM is blocked in the calling thread (and the threads it starts later) and read by a daemon thread
+    with ``sigwaitinfo``, which tells the sender.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+    def wait_for_parent():
+        while True:
+            if signal.sigwaitinfo({signal.SIGTERM}).si_pid == parent_pid:
+                # the parent ends its workers at shutdown: status 0, or PyTorch's SIGCHLD check reports
+                # the worker as failed
+                os._exit(0)
+
+    threading.Thread(target=wait_for_parent, name='sigterm-from-parent', daemon=True).start()
+
+
 def _init_worker(worker_id: int, parent_pid: int, chained: Optional[Callable[[int], None]]) -> None:
     """``worker_init_fn`` of :func:`die_with_parent`: runs in the DataLoader worker."""
-    set_parent_death_signal(signal.SIGKILL)
+    if set_parent_death_signal(signal.SIGKILL):
+        _obey_sigterm_from(parent_pid)
     if os.getppid() != parent_pid:  # the parent died before the signal was armed
         os._exit(1)
     if chained is not None:

@@ -1,6 +1,7 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-"""Issue 19, item 5: killing a training run (SIGKILL, or SIGTERM as ``timeout`` and Slurm send) leaves no
-DataLoader worker behind; SIGTERM first saves a checkpoint that ``--resume`` continues from.
+"""Issue 19, item 5: killing a training run (SIGKILL; SIGTERM to the process as ``timeout`` sends; SIGTERM
+to its whole process group as torchrun and Slurm send) leaves no DataLoader worker behind; SIGTERM first
+saves a checkpoint that ``--resume`` continues from.
 
 The workers return batches larger than a pipe holds (as real frames are), the case where an orphaned
 PyTorch worker blocks forever writing to a parent that is gone."""
@@ -107,8 +108,10 @@ def _wait(condition, timeout: float) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc to find the workers')
-@pytest.mark.parametrize('signum', [signal.SIGKILL, signal.SIGTERM], ids=['SIGKILL', 'SIGTERM'])
-def test_killed_training_leaves_no_worker(tmp_path, signum):
+@pytest.mark.parametrize('signum, group', [(signal.SIGKILL, False), (signal.SIGTERM, False),
+                                           (signal.SIGTERM, True)],
+                         ids=['SIGKILL', 'SIGTERM', 'SIGTERM-to-the-group'])
+def test_killed_training_leaves_no_worker(tmp_path, signum, group):
     cfg = _config(tmp_path)
     work_dir = tmp_path / 'work'
     env = dict(os.environ, OMP_NUM_THREADS='1',
@@ -116,7 +119,7 @@ def test_killed_training_leaves_no_worker(tmp_path, signum):
     output = open(tmp_path / 'train_output.txt', 'w')
     proc = subprocess.Popen([sys.executable, osp.join(ROOT, 'tools', 'train.py'), cfg, '--work-dir',
                              str(work_dir)], cwd=str(tmp_path), env=env, stdout=output,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT, start_new_session=group)
     workers = []
     try:
         assert _wait(lambda: len(_alive_children(proc.pid)) >= 2 or proc.poll() is not None, 120), \
@@ -124,7 +127,10 @@ def test_killed_training_leaves_no_worker(tmp_path, signum):
         assert proc.poll() is None, (tmp_path / 'train_output.txt').read_text()[-3000:]
         workers = _alive_children(proc.pid)
         time.sleep(1.5)  # a few iterations: the worker pipes are full
-        proc.send_signal(signum)
+        if group:
+            os.killpg(proc.pid, signum)  # the training process and its workers at once
+        else:
+            proc.send_signal(signum)
         returncode = proc.wait(timeout=60)
         survivors = [p for p in workers if _alive(p)] if not _wait(
             lambda: not any(map(_alive, workers)), 10) else []
