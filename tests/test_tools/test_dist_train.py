@@ -73,7 +73,7 @@ def test_dist_train_two_processes_gloo(tmp_path, tiny_soc_model):
         ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), cfg_file, '2', '--work-dir', work_dir],
         cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    ckpt = torch.load(osp.join(work_dir, 'iter_2.pth'), map_location='cpu', weights_only=False)
+    ckpt = torch.load(osp.join(work_dir, 'iter_2.pth'), map_location='cpu', weights_only=True)
     assert ckpt['meta']['iter'] == 2
     reports = []
     for rank in (0, 1):
