@@ -15,9 +15,7 @@ import argparse
 import os
 import sys
 
-os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
-
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config, DictAction
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -39,6 +37,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
                         help='override config settings, key=value pairs as in tools/test.py')
+    parser.add_argument('--strict', action=argparse.BooleanOptionalAction, default=True,
+                        help='the checkpoint must hold exactly the model\'s keys (default); --no-strict '
+                        'loads the matching keys of a partial checkpoint and lists the others')
+    parser.add_argument('--official-quirk', action=argparse.BooleanOptionalAction, default=None,
+                        help='model.test_cfg.official_layer0_quirk; default: on for checkpoints converted '
+                        'from the official SOC release (their meta says so), off otherwise')
     return parser.parse_args(argv)
 
 
@@ -46,6 +50,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     # imported here so that `--help` is fast
     from mmrvos.apis import RVOSInferencer, RVOSInputError, clean_texts, open_frame_source
+    from mmrvos.utils.checkpoint import CheckpointError, quirk_choice
 
     overlay = args.overlay
     if overlay is None:
@@ -66,11 +71,12 @@ def main(argv=None) -> int:
             config = Config.fromfile(args.config)
             config.merge_from_dict(args.cfg_options)
         inferencer = RVOSInferencer(config, args.checkpoint, device=args.device,
-                                    show_progress=not args.no_progress)
+                                    show_progress=not args.no_progress, strict=args.strict,
+                                    official_quirk=quirk_choice(args.official_quirk, args.cfg_options))
         result = inferencer(video, texts, out_dir=args.out_dir, save_masks=not args.no_masks,
                             overlay_path=overlay, json_path=args.json, window_size=args.window_size,
                             window_overlap=args.window_overlap)
-    except RVOSInputError as e:
+    except (RVOSInputError, CheckpointError) as e:
         print(f'\nerror: {e}', file=sys.stderr)
         return 2
     print(f'\n{result["video"]}: {result["num_frames"]} frames, {len(texts)} sentence(s)')

@@ -43,4 +43,9 @@ from .utils.compat import apply_mmaction_compat  # noqa: E402
 
 apply_mmaction_compat()
 
+# `_base_ = ['mmrvos::soc/...']` in configs (see mmrvos/utils/config_package.py)
+from .utils.config_package import register_config_package  # noqa: E402
+
+register_config_package()
+
 __all__ = ['__version__', 'version_info', 'digit_version']

@@ -1,9 +1,6 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 import os
 
-# torch >= 2.6 loads with weights_only=True by default; mmengine 0.10.7 needs the old behaviour to
-# resume its own checkpoints.
-os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
 

@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
 # Distributed testing with torchrun:  bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
+#
+# torchrun is the environment's own (`python -m torch.distributed.run`), found as in tools/dist_train.sh.
+set -euo pipefail
+source "$(dirname "$0")/find_python.sh"
+
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
@@ -9,7 +14,7 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 
 PYTHONPATH="$(dirname "$0")/..":${PYTHONPATH:-} \
-torchrun \
+"$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Training on a Slurm cluster:  bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [train.py args]
+#
+# The job runs the project environment's python (found as in tools/dist_train.sh). Slurm ends a job with
+# SIGTERM: tools/train.py then saves a checkpoint of the current iteration (--resume continues from it).
 set -x
+source "$(dirname "$0")/find_python.sh"
 
 PARTITION=$1
 JOB_NAME=$2
@@ -21,4 +25,4 @@ srun -p "${PARTITION}" \
     --cpus-per-task="${CPUS_PER_TASK}" \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u tools/train.py "${CONFIG}" --work-dir="${WORK_DIR}" --launcher="slurm" ${PY_ARGS}
+    "$PYTHON" -u "$(dirname "$0")/train.py" "${CONFIG}" --work-dir="${WORK_DIR}" --launcher="slurm" ${PY_ARGS}

@@ -2,17 +2,18 @@
 """Test (evaluate) an mmrvos model: ``python tools/test.py CONFIG CHECKPOINT [--out F] [--show-dir D] ...``.
 
 The arguments are mmdet 3.x's. Distributed testing is mmengine's (``tools/dist_test.sh``).
+The checkpoint is read with ``torch.load(weights_only=True)`` and must hold exactly the model's keys
+(``--no-strict`` loads a partial one); a checkpoint converted from the official SOC release is tested with
+``model.test_cfg.official_layer0_quirk=True`` (its ``meta`` says so; ``--no-official-quirk`` overrides).
+A checkpoint that cannot be read or does not fit ends the run with one ``error:`` line naming the file.
 """
 import argparse
 import os
 import os.path as osp
 
-os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
-
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.evaluator import DumpResults  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import Config, DictAction
+from mmengine.evaluator import DumpResults
+from mmengine.registry import RUNNERS
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -28,6 +29,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--show-dir', help='directory where painted frames will be saved. '
         'If specified, it will be automatically saved to the work_dir/timestamp/show_dir')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--strict', action=argparse.BooleanOptionalAction, default=None,
+        help='the checkpoint must hold exactly the model\'s keys (default, config key strict_load); '
+        '--no-strict loads the matching keys of a partial checkpoint and lists the others')
+    parser.add_argument(
+        '--official-quirk', action=argparse.BooleanOptionalAction, default=None,
+        help='model.test_cfg.official_layer0_quirk; default: on for checkpoints converted from the '
+        'official SOC release (their meta says so), else the config\'s value')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override some settings in the used config, the key-value pair '
@@ -63,6 +72,9 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
 
 
 def build_config(args: argparse.Namespace) -> Config:
+    """The config with the command line applied (reads the checkpoint's ``meta``, not its weights)."""
+    import mmrvos  # noqa: F401  (registers the mmrvos:: config prefix for _base_)
+    from mmrvos.utils.checkpoint import apply_checkpoint_test_cfg, quirk_choice, read_checkpoint_meta
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -72,27 +84,42 @@ def build_config(args: argparse.Namespace) -> Config:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.strict is not None:
+        cfg.strict_load = args.strict
+    # converted official weights are tested on the official path unless the user decided
+    apply_checkpoint_test_cfg(cfg.model, read_checkpoint_meta(args.checkpoint), args.checkpoint,
+                              explicit=quirk_choice(args.official_quirk, args.cfg_options))
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     return cfg
 
 
 def main(argv=None) -> dict:
-    """Run the test loop; returns the metrics (rank 0; empty on other ranks)."""
+    """Run the test loop; returns the metrics (rank 0; empty on other ranks).
+
+    Raises:
+        SystemExit: one ``error:`` line when the checkpoint cannot be read or does not fit the model.
+    """
     args = parse_args(argv)
     from mmdet.utils import setup_cache_size_limit_of_dynamo
-    setup_cache_size_limit_of_dynamo()
-    cfg = build_config(args)
-    # CPU-only machines: mmengine's pytorch launcher needs CUDA; start gloo instead (see the function)
-    from mmrvos.utils.dist_utils import setup_cpu_distributed
-    setup_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
 
-    # add `DumpResults` dummy metric
-    if args.out is not None:
-        assert args.out.endswith(('.pkl', '.pickle')), 'The dump file must be a pkl file.'
-        runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
-    return runner.test()
+    from mmrvos.apis import RVOSRunner
+    from mmrvos.utils.checkpoint import CheckpointError
+    setup_cache_size_limit_of_dynamo()
+    try:
+        cfg = build_config(args)
+        # CPU-only machines: mmengine's pytorch launcher needs CUDA; start gloo instead (see the function)
+        from mmrvos.utils.dist_utils import setup_cpu_distributed
+        setup_cpu_distributed(cfg)
+        runner = RVOSRunner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+
+        # add `DumpResults` dummy metric
+        if args.out is not None:
+            assert args.out.endswith(('.pkl', '.pickle')), 'The dump file must be a pkl file.'
+            runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
+        return runner.test()
+    except CheckpointError as e:
+        raise SystemExit(f'error: {e}') from None
 
 
 if __name__ == '__main__':

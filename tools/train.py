@@ -2,20 +2,20 @@
 """Train an mmrvos model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] ...``.
 
 The arguments are mmdet 3.x's. Distributed training is mmengine's (``tools/dist_train.sh``).
+The Runner is :class:`~mmrvos.apis.RVOSRunner`: ``load_from``/``--resume`` checkpoints are read with
+``torch.load(weights_only=True)`` and must fit the model (``--no-strict`` or ``strict_load=False`` loads
+a partial one, e.g. a backbone); SIGTERM saves a checkpoint and exits with 143 (``--resume`` continues);
+DataLoader workers die with the process. Such problems end in one ``error:`` line.
 """
 import argparse
 import logging
 import os
 import os.path as osp
 
-# torch >= 2.6 loads checkpoints with weights_only=True by default; mmengine 0.10.7 needs the old
-# behaviour to resume its own checkpoints (they pickle its HistoryBuffer).
-os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
-
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.logging import print_log  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -25,7 +25,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--amp', action='store_true', default=False,
         help='enable automatic-mixed-precision training (needs a GPU)')
-    parser.add_argument('--auto-scale-lr', action='store_true', help='enable automatically scaling LR.')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the learning rate by (processes x batch size) / auto_scale_lr.base_batch_size '
+        '(the config must set base_batch_size: the total batch size its learning rate is for)')
+    parser.add_argument(
+        '--strict', action=argparse.BooleanOptionalAction, default=None,
+        help='a load_from checkpoint must hold exactly the model\'s keys (default, config key '
+        'strict_load); --no-strict loads the matching keys of a partial one (e.g. a backbone) and lists '
+        'the others. A resume is always strict')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='If specify checkpoint path, resume from it, while if not '
@@ -53,6 +61,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def build_config(args: argparse.Namespace) -> Config:
     """Load the config and apply the command-line overrides, as mmdet's ``tools/train.py`` does."""
+    import mmrvos  # noqa: F401  (registers the mmrvos:: config prefix for _base_)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -77,12 +86,14 @@ def build_config(args: argparse.Namespace) -> Config:
             cfg.optim_wrapper.loss_scale = 'dynamic'
 
     if args.auto_scale_lr:
-        if 'auto_scale_lr' in cfg and 'enable' in cfg.auto_scale_lr and \
-                'base_batch_size' in cfg.auto_scale_lr:
-            cfg.auto_scale_lr.enable = True
-        else:
-            raise RuntimeError('Can not find "auto_scale_lr" or "auto_scale_lr.enable" or '
-                               '"auto_scale_lr.base_batch_size" in your configuration file.')
+        if not isinstance(cfg.get('auto_scale_lr'), dict) or 'base_batch_size' not in cfg.auto_scale_lr:
+            raise SystemExit(
+                f'error: --auto-scale-lr needs auto_scale_lr.base_batch_size in {args.config} (the total '
+                'batch size its learning rate was tuned for), e.g. auto_scale_lr = dict(enable=False, '
+                'base_batch_size=8)')
+        cfg.auto_scale_lr.enable = True
+    if args.strict is not None:
+        cfg.strict_load = args.strict
 
     if args.resume == 'auto':
         cfg.resume = True
@@ -94,12 +105,20 @@ def build_config(args: argparse.Namespace) -> Config:
 
 
 def build_runner(cfg: Config) -> Runner:
+    """:class:`~mmrvos.apis.RVOSRunner`, unless the config names a ``runner_type``."""
+    from mmrvos.apis import RVOSRunner
     if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
+        return RVOSRunner.from_cfg(cfg)
     return RUNNERS.build(cfg)
 
 
 def main(argv=None) -> None:
+    """Train.
+
+    Raises:
+        SystemExit: one ``error:`` line when a checkpoint cannot be read, does not fit or cannot be
+            resumed; status 143 after SIGTERM (a checkpoint was saved).
+    """
     args = parse_args(argv)
     # Reduce the number of repeated compilations and improve training speed.
     from mmdet.utils import setup_cache_size_limit_of_dynamo
@@ -108,8 +127,11 @@ def main(argv=None) -> None:
     # CPU-only machines: mmengine's pytorch launcher needs CUDA; start gloo instead (see the function)
     from mmrvos.utils.dist_utils import setup_cpu_distributed
     setup_cpu_distributed(cfg)
-    runner = build_runner(cfg)
-    runner.train()
+    from mmrvos.utils.checkpoint import CheckpointError
+    try:
+        build_runner(cfg).train()
+    except CheckpointError as e:
+        raise SystemExit(f'error: {e}') from None
 
 
 if __name__ == '__main__':

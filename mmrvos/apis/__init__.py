@@ -1,5 +1,6 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 from .model_init import init_model
+from .runner import RVOSRunner
 from .rvos_inferencer import DEFAULT_INFERENCE_CFG, RVOSInferencer, clean_texts
 from .video_io import (
     FrameFolderSource,
@@ -14,7 +15,7 @@ from .window_linking import mask_iou, select_candidate
 from .writers import OverlayVideoWriter, PaletteMaskWriter, RLEJsonWriter, masks_to_index_map
 
 __all__ = [
-    'init_model', 'RVOSInferencer', 'DEFAULT_INFERENCE_CFG', 'clean_texts', 'FrameSource',
+    'init_model', 'RVOSRunner', 'RVOSInferencer', 'DEFAULT_INFERENCE_CFG', 'clean_texts', 'FrameSource',
     'FrameFolderSource',
     'VideoFileSource', 'SyntheticFrameSource', 'RVOSInputError', 'open_frame_source', 'iter_windows',
     'mask_iou', 'select_candidate', 'PaletteMaskWriter', 'OverlayVideoWriter', 'RLEJsonWriter',

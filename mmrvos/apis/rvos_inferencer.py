@@ -1,7 +1,6 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """RVOSInferencer: a video file or frame folder + sentences -> per-frame masks, streamed window by window."""
 import copy
-import os
 import os.path as osp
 from datetime import datetime
 from typing import Callable, Dict, List, Optional, Sequence, Union
@@ -60,11 +59,14 @@ class RVOSInferencer(BaseInferencer):
 
     Args:
         model (str | Config | dict): config file or config.
-        weights (str, optional): checkpoint file, loaded with pickle like mmengine's own tools (only load
-            checkpoints you trust). Defaults to None (random weights, a warning).
+        weights (str, optional): checkpoint file, read with ``torch.load(weights_only=True)``; its keys must
+            be the model's (see :func:`~mmrvos.apis.init_model`). Defaults to None (random weights).
         device (str, optional): ``'cpu'``, ``'cuda:0'``... Defaults to None (mmengine's ``get_device``).
         scope (str): the registry scope. Defaults to ``'mmrvos'``.
         show_progress (bool): show an mmengine progress bar over the frames. Defaults to True.
+        strict (bool): the checkpoint must hold exactly the model's keys. Defaults to True.
+        official_quirk (bool, optional): ``model.test_cfg.official_layer0_quirk``; None follows the
+            checkpoint (converted official SOC weights get True, with one log line).
     """
 
     #: transforms that read a dataset item from disk; the inferencer provides their output itself
@@ -75,7 +77,8 @@ class RVOSInferencer(BaseInferencer):
     postprocess_kwargs: set = {'return_frames'}
 
     def __init__(self, model: Union[str, Config, dict], weights: Optional[str] = None,
-                 device: Optional[str] = None, scope: str = 'mmrvos', show_progress: bool = True) -> None:
+                 device: Optional[str] = None, scope: str = 'mmrvos', show_progress: bool = True,
+                 strict: bool = True, official_quirk: Optional[bool] = None) -> None:
         from mmrvos.utils import register_all_modules
         register_all_modules(init_default_scope=False)
         init_default_scope(scope)
@@ -88,24 +91,15 @@ class RVOSInferencer(BaseInferencer):
         self.inference_cfg = dict(DEFAULT_INFERENCE_CFG, **cfg.get('inference_cfg', {}))
         if self.inference_cfg['model_test_cfg']:
             cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, **self.inference_cfg['model_test_cfg'])
-        # mmengine 0.10.7 checkpoints pickle more than tensors (message hub, numpy), which torch >= 2.6
-        # refuses by default; load them as mmengine's tools do (tools/train.py sets the same variable)
-        previous = os.environ.get('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
-        os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
-        try:
-            super().__init__(
-                model=cfg, weights=weights, device=device, scope=scope, show_progress=show_progress)
-        finally:
-            if previous is None:
-                os.environ.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
-            else:
-                os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = previous
-        if weights is None:
-            # no checkpoint: initialise as training would, instead of leaving the parameters that are
-            # created with torch.empty (e.g. the level embedding) holding arbitrary memory
-            self.model.init_weights()
+        self._load_options = dict(strict=strict, official_quirk=official_quirk)
+        super().__init__(model=cfg, weights=weights, device=device, scope=scope, show_progress=show_progress)
 
     # ------------------------------------------------------------------ building blocks
+    def _init_model(self, cfg: Config, weights: Optional[str], device: str = 'cpu') -> torch.nn.Module:
+        """Build the model and load ``weights`` with :func:`~mmrvos.apis.init_model` (strict, safe)."""
+        from .model_init import init_model
+        return init_model(cfg, weights, device=device, **self._load_options)
+
     @classmethod
     def _strip_loading(cls, transforms: list) -> list:
         """Drop the frame sampling and loading steps (also inside wrappers such as TransformBroadcaster)."""

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional
 
 from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
 
 from mmrvos.registry import DATASETS
 
@@ -61,7 +62,10 @@ class BaseRVOSDataset(BaseDataset):
             f'non_ascii_text must be keep/skip/error, got {non_ascii_text}'
         self.skipped: Counter = Counter()
         self._skip_examples: Dict[str, List[str]] = {}
-        super().__init__(*args, **kwargs)
+        # the pipeline resolves in mmrvos's registries also when built from another default scope (an
+        # mmdet config with type='mmrvos.RefYouTubeVOSDataset'), as SOC does for its sub-modules
+        with DefaultScope.overwrite_default_scope('mmrvos'):
+            super().__init__(*args, **kwargs)
 
     # ------------------------------------------------------------------ helpers for subclasses
     @staticmethod

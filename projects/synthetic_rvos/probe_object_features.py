@@ -22,13 +22,8 @@ Example::
         work_dirs/synthetic_rvos/soc_tiny_1xb8-800it_synthetic-rvos/iter_800.pth
 """
 import argparse
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
-
-# mmengine checkpoints hold more than tensors: torch >= 2.6 loads them only with weights_only=False, as
-# tools/test.py does.
-os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
 
 import mmengine  # noqa: E402
 import numpy as np  # noqa: E402

@@ -1,5 +1,7 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-"""tools/dist_train.sh: 2 processes (torchrun, gloo, mmengine's DDP) train the tiny SOC for 2 iterations."""
+"""tools/dist_train.sh: 2 processes (torchrun, gloo, mmengine's DDP) train the tiny SOC for 2 iterations,
+from a shell where the environment is not activated (no torchrun on PATH): the script runs the
+environment's own ``python -m torch.distributed.run``; the log counts processes, not GPUs, on CPU."""
 import glob
 import json
 import os
@@ -58,14 +60,20 @@ def test_dist_train_two_processes_gloo(tmp_path, tiny_soc_model):
         extra="custom_imports = dict(imports=['mmrvos', 'rank_report_hook'], allow_failed_imports=False)\n"
               "custom_hooks = [dict(type='RankReportHook')]")
     work_dir = str(tmp_path / 'work')
-    env = dict(os.environ, PORT=str(_free_port()), OMP_NUM_THREADS='1',
-               PYTHONPATH=str(tmp_path) + os.pathsep + os.environ.get('PYTHONPATH', ''),
-               PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+    # not activated: neither the environment's bin/ nor any torchrun on PATH; MMRVOS_VENV names it
+    venv_bin = osp.dirname(sys.executable)
+    path = [p for p in os.environ.get('PATH', '').split(os.pathsep)
+            if p and osp.realpath(p) != osp.realpath(venv_bin) and not osp.exists(osp.join(p, 'torchrun'))]
+    env = dict(os.environ, PORT=str(_free_port()), OMP_NUM_THREADS='1', PATH=os.pathsep.join(path),
+               MMRVOS_VENV=osp.dirname(venv_bin),
+               PYTHONPATH=str(tmp_path) + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env.pop('PYTHON', None)
+    env.pop('VIRTUAL_ENV', None)
     proc = subprocess.run(
         ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), cfg_file, '2', '--work-dir', work_dir],
         cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    ckpt = torch.load(osp.join(work_dir, 'iter_2.pth'), map_location='cpu', weights_only=False)
+    ckpt = torch.load(osp.join(work_dir, 'iter_2.pth'), map_location='cpu', weights_only=True)
     assert ckpt['meta']['iter'] == 2
     reports = []
     for rank in (0, 1):
@@ -81,3 +89,5 @@ def test_dist_train_two_processes_gloo(tmp_path, tiny_soc_model):
     with open(logs[0]) as f:
         log = f.read()
     assert 'Distributed training: True' in log and 'Iter(train) [2/2]' in log
+    # a CPU run: mmengine's "GPU number" is the number of processes
+    assert 'GPU number' not in log and 'Process number (no GPU): 2' in log

@@ -44,7 +44,6 @@ from collections import defaultdict
 from contextlib import ExitStack
 from typing import Callable, Dict, List, Optional
 
-os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 import numpy as np  # noqa: E402

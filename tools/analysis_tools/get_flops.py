@@ -11,10 +11,7 @@ operators mmengine has no counter for (e.g. ``grid_sample`` in deformable attent
 skipped. ``--params-only`` skips the tracing.
 """
 import argparse
-import os
 import sys
-
-os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
 
 import torch  # noqa: E402
 from mmengine.analysis import FlopAnalyzer, parameter_count, parameter_count_table  # noqa: E402

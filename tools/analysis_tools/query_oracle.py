@@ -21,15 +21,10 @@ Example::
 """
 import argparse
 import json
-import os
 import os.path as osp
 from collections import defaultdict
 from itertools import islice
 from typing import Dict, Iterator, List
-
-# mmengine checkpoints hold more than tensors (message hub, history buffers): torch >= 2.6 loads them only
-# with weights_only=False, as tools/test.py does.
-os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
 
 import mmengine  # noqa: E402
 import numpy as np  # noqa: E402
