@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 export MMRVOS_VENV := $(abspath $(VENV))
 
-.PHONY: setup test lint demo check-install
+.PHONY: setup test test-fast lint demo check-install
 
 setup:
 	bash tools/setup_env.sh
@@ -12,6 +12,10 @@ setup:
 test: setup
 	$(PYTHON) -m ruff check mmrvos tools tests configs projects
 	$(PYTHON) -m pytest tests -q
+
+# the unit tests only (no end-to-end runs marked `slow`): a few minutes less
+test-fast: setup
+	$(PYTHON) -m pytest tests -q -m "not slow"
 
 lint: setup
 	$(PYTHON) -m ruff check mmrvos tools tests configs projects

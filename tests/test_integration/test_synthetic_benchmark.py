@@ -14,6 +14,8 @@ sys.path.insert(0, osp.join(ROOT, 'tools'))
 
 import run_synthetic_benchmark  # noqa: E402
 
+pytestmark = pytest.mark.slow  # end to end (processes, training): `make test-fast` skips it
+
 MAX_ITERS = 24
 
 

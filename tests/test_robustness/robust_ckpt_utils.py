@@ -5,10 +5,7 @@ import importlib.util
 import os.path as osp
 
 import torch
-from mmengine.dataset import BaseDataset
-from mmengine.model import BaseModel
-
-from mmrvos.registry import DATASETS, MODELS
+import toy_runner  # noqa: F401  (registers the toy model and dataset of toy_train_config)
 
 TESTS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ROOT = osp.dirname(TESTS)
@@ -53,40 +50,15 @@ def random_bytes_file(path: str, size: int = 4096) -> str:
     return path
 
 
-@MODELS.register_module(force=True)
-class _ScaleToyModel(BaseModel):
-
-    def __init__(self):
-        super().__init__()
-        self.linear = torch.nn.Linear(1, 1)
-
-    def forward(self, inputs, data_samples=None, mode='tensor'):
-        pred = self.linear(torch.stack(inputs)[:, None])[:, 0]
-        return dict(loss=((pred - torch.stack(data_samples)) ** 2).mean())
-
-
-@DATASETS.register_module(force=True)
-class _ScaleToyDataset(BaseDataset):
-
-    def __init__(self, **kwargs):
-        super().__init__(serialize_data=False, **kwargs)
-
-    def load_data_list(self):
-        return [dict(inputs=torch.tensor(i / 10), data_samples=torch.tensor(i / 5)) for i in range(10)]
-
-    def prepare_data(self, idx):
-        info = self.get_data_info(idx)
-        return dict(inputs=info['inputs'], data_samples=info['data_samples'])
-
-
 def toy_train_config(tmp_dir: str, extra: str = '') -> str:
-    """A one-layer model fitting a line on 10 samples, batch 5, one epoch; ``extra`` lines appended."""
+    """The toy line fit of ``tests/toy_runner.py`` (50 samples), batch 5, one epoch; ``extra`` lines
+    appended."""
     cfg = osp.join(tmp_dir, 'scale_toy.py')
     with open(cfg, 'w') as f:
         f.write(f"""
 _base_ = [{osp.join(ROOT, 'configs/_base_/default_runtime.py')!r}]
-model = dict(type='_ScaleToyModel')
-train_dataloader = dict(batch_size=5, num_workers=0, dataset=dict(type='_ScaleToyDataset'),
+model = dict(type='_ToyRegressor')
+train_dataloader = dict(batch_size=5, num_workers=0, dataset=dict(type='_ToyLineDataset'),
                         sampler=dict(type='DefaultSampler', shuffle=False))
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.3))

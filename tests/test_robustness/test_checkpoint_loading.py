@@ -109,6 +109,7 @@ def test_demo_one_line_for_bad_checkpoints(files, tmp_path, capsys):
     assert not (tmp_path / 'out').exists() or not any((tmp_path / 'out').iterdir())
 
 
+@pytest.mark.slow
 def test_training_load_from_and_resume_from_another_architecture(files):
     train = load_script('tools/train.py')
     base = [files['cfg'], '--work-dir', str(files['tmp'] / 'train')]

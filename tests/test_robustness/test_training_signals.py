@@ -16,6 +16,8 @@ import pytest
 import torch
 from robust_ckpt_utils import ROOT
 
+pytestmark = pytest.mark.slow  # end to end (processes, training): `make test-fast` skips it
+
 TOY_MODULE = '''
 import time
 import numpy as np

@@ -10,6 +10,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
+pytestmark = pytest.mark.slow  # end to end (processes, training): `make test-fast` skips it
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 

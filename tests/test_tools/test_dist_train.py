@@ -21,6 +21,9 @@ def _free_port():
         return s.getsockname()[1]
 
 
+pytestmark = pytest.mark.slow  # end to end (processes, training): `make test-fast` skips it
+
+
 @pytest.fixture(scope='module')
 def tiny_soc_model(tmp_path_factory):
     from mmrvos.testing import build_tiny_text_encoder_cfg, tiny_soc_cfg

@@ -12,6 +12,8 @@ from tiny_soc_tool_config import write_tiny_soc_config
 from mmrvos.registry import HOOKS
 from mmrvos.testing import load_script
 
+pytestmark = pytest.mark.slow  # end to end (processes, training): `make test-fast` skips it
+
 ITERS_SEEN = []
 LRS_SEEN = []
 

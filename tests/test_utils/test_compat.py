@@ -47,6 +47,7 @@ def _run(code, **env):
                           text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_mmaction_models_import_needs_the_workaround():
     code = 'import mmrvos, mmaction.models; print(mmaction.models.SwinTransformer3D.__name__)'
     with_shim = _run(code)
