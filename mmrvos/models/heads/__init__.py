@@ -1,6 +1,7 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 from .dynamic_mask_head import SOCDynamicMaskHead
+from .lbdt_head import LBDTHead
 from .semantic_integration_head import SemanticIntegrationHead
 from .soc_head import SOCHead
 
-__all__ = ['SOCDynamicMaskHead', 'SemanticIntegrationHead', 'SOCHead']
+__all__ = ['SOCDynamicMaskHead', 'SemanticIntegrationHead', 'SOCHead', 'LBDTHead']

@@ -1,4 +1,5 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
+from .lbdt import LBDT
 from .soc import SOC
 
-__all__ = ['SOC']
+__all__ = ['SOC', 'LBDT']
