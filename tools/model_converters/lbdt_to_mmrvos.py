@@ -16,7 +16,6 @@ Example::
         checkpoints/lbdt-4_r50_a2d-sentences_converted.pth \
         --check-config configs/lbdt/lbdt-4_r50_2xb8-15e_a2d-sentences.py
 """
-import argparse
 import os.path as osp
 import re
 import sys
@@ -27,7 +26,7 @@ import torch
 from torch import Tensor
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from soc_to_mmrvos import check_against_config, load_official_checkpoint  # noqa: E402
+from soc_to_mmrvos import check_against_config, converter_arg_parser, load_official_checkpoint  # noqa: E402
 
 _CONV_BN = r'\.(0\.weight|1\.(?:weight|bias|running_mean|running_var|num_batches_tracked))'
 _STREAM = {'1': 'spatial', '2': 'temporal'}
@@ -129,18 +128,8 @@ def convert_state_dict(official: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]
     return converted
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Convert an official LBDT checkpoint to mmrvos')
-    parser.add_argument('src', help='official checkpoint (e.g. a2d_sota_layer4.ckpt)')
-    parser.add_argument('dst', help='output mmrvos checkpoint (.pth)')
-    parser.add_argument('--check-config', help='mmrvos config whose model must load the result strictly')
-    parser.add_argument('--unsafe-load', action='store_true',
-                        help='allow torch.load(weights_only=False) if the file needs it (trusted files only)')
-    return parser.parse_args()
-
-
 def main() -> None:
-    args = parse_args()
+    args = converter_arg_parser('LBDT', 'a2d_sota_layer4.ckpt').parse_args()
     official, meta = load_official_checkpoint(args.src, unsafe_load=args.unsafe_load)
     converted = convert_state_dict(official)
     num_layers = infer_num_layers(official)

@@ -6,12 +6,10 @@ resnet_weights = 'checkpoints/resnet/resnet50-0676ba61.pth'
 
 model = dict(
     type='LBDT',
+    # ImageNet normalisation of the RGB frames (the official ToTensor + Normalize)
     data_preprocessor=dict(
-        type='TrackDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=1),
+        type='TrackDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True),
     backbone=dict(
         type='TwoStreamResNet',
         # BN trainable and in train mode, nothing frozen: the whole backbone trains at the base lr

@@ -127,15 +127,8 @@ class LanguageBridgedDuplexTransfer(BaseModule):
 
     def transfer(self, spa: Tensor, tem: Tensor, words: Tensor, grid_pos: Tensor, word_pos: Tensor,
                  word_padding_mask: Tensor) -> Tuple[Tensor, Tensor]:
-        """Run the duplex stack on token sequences.
-
-        Args:
-            spa (Tensor): (L, B, D) appearance tokens.
-            tem (Tensor): (L, B, D) motion tokens.
-            words (Tensor): (S, B, D) word features.
-            grid_pos (Tensor): (L, 1 or B, D) grid position encoding.
-            word_pos (Tensor): (S, B, D) word position encoding.
-            word_padding_mask (Tensor): (B, S) bool, True at padding words.
+        """Run the duplex stack on (L, B, D) appearance tokens ``spa`` and motion tokens ``tem``; the other
+        arguments are those of :meth:`LBDTLayer.forward`.
 
         Returns:
             tuple[Tensor, Tensor]: (L, B, D) appearance and motion tokens.

@@ -1,12 +1,12 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 import copy
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
+from mmdet.models.detectors import BaseDetector
 from mmdet.structures import TrackSampleList
 from mmdet.structures.mask import mask2bbox
-from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
@@ -15,7 +15,7 @@ from mmrvos.registry import MODELS
 
 
 @MODELS.register_module()
-class LBDT(BaseModel):
+class LBDT(BaseDetector):
     """LBDT: Language-Bridged Duplex Transfer for referring video object segmentation.
 
     `Language-Bridged Spatial-Temporal Interaction for Referring Video Object Segmentation
@@ -29,9 +29,10 @@ class LBDT(BaseModel):
         after res4 and res5: Language-Bridged Duplex Transfer (both streams, through the words)
         res2..res5 of both streams + sentence --> decoder with BCA --> (B, 1, H, W) mask logits
 
-    Every predicted frame is paired with a reference frame of the same clip: frame ``t`` of a
-    ``TrackDataSample`` names it in its metainfo ``ref_clip_index`` (written by ``RVOSClipSample`` with
-    ``sampling='reference'``). Training uses the frames with ``has_gt``; at test time
+    mmdet's ``BaseDetector`` dispatches ``forward(inputs, data_samples, mode)`` to :meth:`loss`,
+    :meth:`predict` or :meth:`_forward`. Every predicted frame is paired with a reference frame of the same
+    clip: frame ``t`` of a ``TrackDataSample`` names it in its metainfo ``ref_clip_index`` (written by
+    ``RVOSClipSample`` with ``sampling='reference'``). Training uses the frames with ``has_gt``; at test time
     ``test_cfg.key_frames`` is ``'all'`` (default: every frame, each with its own reference) or
     ``'annotated'`` (frames with ``has_gt``; the others get empty predictions).
 
@@ -130,19 +131,6 @@ class LBDT(BaseModel):
                                'metainfo "text"')
             texts.append(text)
         return self.extract_feat(inputs[clips, frames], inputs[clips, refs], texts)
-
-    def forward(self,
-                inputs: Tensor,
-                data_samples: Optional[TrackSampleList] = None,
-                mode: str = 'tensor') -> Union[Dict[str, Tensor], TrackSampleList, Tensor]:
-        """Dispatch to :meth:`loss`, :meth:`predict` or :meth:`_forward` (``mode``)."""
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self._forward(inputs, data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
 
     def _forward(self, inputs: Tensor, data_samples: TrackSampleList) -> Tensor:
         """(P, 1, H, W) mask logits of every frame that has a reference, in clip then frame order."""
