@@ -12,3 +12,5 @@ model = dict(test_cfg=dict(key_frames='annotated'))
 
 default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=5, save_best='a2d/mAP', rule='greater'))
+# demo/video_demo.py: the A2D-Sentences spacing of 6 frames
+inference_cfg = dict(model_test_cfg=dict(key_frames='all', ref_offset=6))

@@ -40,3 +40,7 @@ model = dict(
     transfer_stages=(2, 3),
     decode_head=dict(type='LBDTHead', channels=128, num_convs=4, upsample_factor=4),
     test_cfg=dict(key_frames='all', mask_thr=0.5, max_batch_frames=8))
+# RVOSInferencer / demo/video_demo.py feed windows of consecutive video frames: each frame's reference is the
+# frame 5 before it in the video (the official Ref-YouTube-VOS and JHMDB spacing), the window's first frame
+# where that is before the window.
+inference_cfg = dict(model_test_cfg=dict(key_frames='all', ref_offset=5))

@@ -47,7 +47,9 @@ class LBDT(BaseDetector):
             ``(2, 3)`` (res4 and res5).
         train_cfg (dict, optional): Unused.
         test_cfg (dict, optional): ``key_frames`` (``'all'``/``'annotated'``), ``mask_thr`` (0.5),
-            ``max_batch_frames`` (frames per forward, 8).
+            ``max_batch_frames`` (frames per forward, 8), ``ref_offset`` (None; the reference of frames
+            without ``ref_clip_index`` at test time, in clip positions: e.g. for ``RVOSInferencer``, which
+            feeds windows of consecutive video frames).
         data_preprocessor (dict, optional): Data preprocessor config (mmdet's ``TrackDataPreprocessor``).
         init_cfg (dict, optional): Initialisation config.
     """
@@ -98,9 +100,12 @@ class LBDT(BaseDetector):
         return self.decode_head(spa_feats, tem_feats, text['sentence_feats'])
 
     # ----------------------------------------------------------------------------------------------
-    @staticmethod
-    def _pairs(data_samples: TrackSampleList, annotated_only: bool) -> List[Tuple[int, int, int]]:
-        """(clip, frame, reference frame) of the frames to segment."""
+    def _pairs(self, data_samples: TrackSampleList, annotated_only: bool,
+               fallback: bool = False) -> List[Tuple[int, int, int]]:
+        """(clip, frame, reference frame) of the frames to segment; with ``fallback``, frames without
+        ``ref_clip_index`` use the frame ``test_cfg.ref_offset`` positions earlier (the first one before
+        the clip's start)."""
+        offset = self.test_cfg.get('ref_offset') if fallback else None
         pairs = []
         for n, sample in enumerate(data_samples):
             for t in range(len(sample)):
@@ -108,6 +113,8 @@ class LBDT(BaseDetector):
                 if annotated_only and not meta.get('has_gt', True):
                     continue
                 ref = meta.get('ref_clip_index')
+                if ref is None and offset is not None:
+                    ref = max(t - offset, 0)
                 if ref is None or not 0 <= ref < len(sample):
                     raise KeyError(f'video {sample.metainfo.get("video_id", "?")}, expression '
                                    f'{sample.metainfo.get("exp_id", "?")}, frame {meta.get("frame_id", t)}: '
@@ -176,7 +183,7 @@ class LBDT(BaseDetector):
             for frames not segmented) in every frame.
         """
         annotated = self.test_cfg.get('key_frames', 'all') == 'annotated'
-        pairs = self._pairs(data_samples, annotated_only=annotated)
+        pairs = self._pairs(data_samples, annotated_only=annotated, fallback=True)
         chunk = self.test_cfg.get('max_batch_frames', 8)
         done = set()
         for start in range(0, len(pairs), chunk):
