@@ -56,6 +56,8 @@ def test_glove_bad_files(tmp_path):
     with pytest.raises(ValueError, match=r'narrow.txt, line 1: .*300-d'):
         load_glove_table(path, 300)
     assert not (tmp_path / 'narrow.txt.pt').exists()
+    with pytest.raises(ValueError, match='glove_path must name a local GloVe text file, got None'):
+        GloVeTextEncoder(None)  # e.g. configs/_base_/models/lbdt_tiny.py without its word table
 
 
 def test_glove_text_encoder(glove_file):

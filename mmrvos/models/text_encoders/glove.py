@@ -147,6 +147,9 @@ class GloVeTextEncoder(BaseModule):
                      type='SinePositionalEncoding1D', normalize=False, positions='index'),
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if not isinstance(glove_path, str) or not glove_path:
+            raise ValueError('GloVeTextEncoder: glove_path must name a local GloVe text file, got '
+                             f'{glove_path!r}')
         self.glove_path = glove_path
         self.cache_path = cache_path
         self.word_dims = word_dims
