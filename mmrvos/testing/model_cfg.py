@@ -50,3 +50,14 @@ def tiny_soc_cfg(text_encoder: Dict, num_queries: int = 5) -> Dict:
     cfg.text_encoder = dict(text_encoder, embed_dims=cfg.head.embed_dims)
     cfg.head.num_queries = cfg.head.voc.num_queries = num_queries
     return cfg.to_dict()
+
+
+TINY_LBDT_BASE = '_base_/models/lbdt_tiny.py'
+
+
+def tiny_lbdt_cfg(glove_path: str) -> Dict:
+    """The tiny LBDT of ``configs/_base_/models/lbdt_tiny.py`` for CPU tests, with the word table
+    ``glove_path`` (see :func:`mmrvos.testing.write_tiny_glove`; 16-d)."""
+    cfg = get_model_cfg(TINY_LBDT_BASE)
+    cfg.text_encoder.glove_path = glove_path
+    return cfg.to_dict()

@@ -244,14 +244,19 @@ def check_against_config(state_dict: Dict[str, Tensor], config: str) -> None:
     print(f'checked: the converted weights load strictly into the model of {config}')
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Convert an official SOC checkpoint to mmrvos')
-    parser.add_argument('src', help='official checkpoint (e.g. ytvos_swin_tiny.pth.tar)')
+def converter_arg_parser(model: str, example: str) -> argparse.ArgumentParser:
+    """Command line of the official-checkpoint converters: ``src dst [--check-config] [--unsafe-load]``."""
+    parser = argparse.ArgumentParser(description=f'Convert an official {model} checkpoint to mmrvos')
+    parser.add_argument('src', help=f'official checkpoint (e.g. {example})')
     parser.add_argument('dst', help='output mmrvos checkpoint (.pth)')
     parser.add_argument('--check-config', help='mmrvos config whose model must load the result strictly')
     parser.add_argument('--unsafe-load', action='store_true',
                         help='allow torch.load(weights_only=False) if the file needs it (trusted files only)')
-    return parser.parse_args()
+    return parser
+
+
+def parse_args() -> argparse.Namespace:
+    return converter_arg_parser('SOC', 'ytvos_swin_tiny.pth.tar').parse_args()
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 import os.path as osp
 import random
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from mmcv.transforms import BaseTransform
 
@@ -33,17 +33,70 @@ class RVOSClipSample(BaseTransform):
     - ``'local_global'``: ReferFormer/MeViS training sampling of ``num_frames`` frames: a random anchor,
       one frame 1-3 before and one 1-3 after it, the rest drawn from outside that span, sorted. The
       anchor is the item's ``anchor_frame_id`` when it has one, else a random frame.
+    - ``'reference'``: LBDT's current + reference frame. The current frame(s): with
+      ``current_frames='key'`` one frame, the item's key frame (``key_clip_index`` of its window, else
+      ``anchor_frame_id``, else a random frame of the window that has ground truth); with ``'all'``
+      every frame of the ``'given'`` clip (whole test videos). Each current frame ``t`` gets the
+      reference ``t - ref_offset`` (in frame-list indices), or where that is before the first frame,
+      the first frame (``ref_fallback='first'``) or ``t + ref_offset`` (``'forward'``, Ref-DAVIS17).
+      The clip is the current frames followed by the references not among them; only current frames
+      keep ground truth (``has_gt``), and every frame gets ``ref_clip_index``, the position of its
+      reference in the clip (an added reference frame refers to itself).
 
     Args:
         num_frames (int, optional): clip length. Defaults to None.
-        sampling (str): ``'given'`` or ``'local_global'``. Defaults to ``'given'``.
+        sampling (str): ``'given'``, ``'local_global'`` or ``'reference'``. Defaults to ``'given'``.
+        current_frames (str): ``'key'`` or ``'all'`` (``'reference'`` sampling). Defaults to ``'key'``.
+        ref_offset (int): frames between a current frame and its reference. Defaults to 1.
+        ref_fallback (str): ``'first'`` or ``'forward'``. Defaults to ``'first'``.
     """
 
-    def __init__(self, num_frames: Optional[int] = None, sampling: str = 'given'):
-        assert sampling in ('given', 'local_global'), f'unknown sampling {sampling}'
-        assert sampling == 'given' or (num_frames or 0) > 0, 'local_global sampling needs num_frames'
+    def __init__(self, num_frames: Optional[int] = None, sampling: str = 'given', current_frames: str = 'key',
+                 ref_offset: int = 1, ref_fallback: str = 'first'):
+        assert sampling in ('given', 'local_global', 'reference'), f'unknown sampling {sampling}'
+        assert sampling != 'local_global' or (num_frames or 0) > 0, 'local_global sampling needs num_frames'
+        assert current_frames in ('key', 'all'), f'unknown current_frames {current_frames}'
+        assert ref_fallback in ('first', 'forward'), f'unknown ref_fallback {ref_fallback}'
+        assert ref_offset >= 0, f'ref_offset must be >= 0, got {ref_offset}'
         self.num_frames = num_frames
         self.sampling = sampling
+        self.current_frames = current_frames
+        self.ref_offset = ref_offset
+        self.ref_fallback = ref_fallback
+
+    def reference_of(self, frame_id: int, video_length: int) -> int:
+        """Index of the reference frame of frame ``frame_id`` (``'reference'`` sampling)."""
+        if frame_id - self.ref_offset >= 0:
+            return frame_id - self.ref_offset
+        return min(frame_id + self.ref_offset, video_length - 1) if self.ref_fallback == 'forward' else 0
+
+    def reference_clip(self, results: dict) -> Tuple[List[int], List[int], Optional[int]]:
+        """Frames, per-frame reference positions and the key position of a ``'reference'`` clip."""
+        ids = self.clip_ids(results)
+        video_length = len(results['frame_names'])
+        key_index = None
+        if self.current_frames == 'key':
+            if results.get('key_clip_index') is not None:
+                current = ids[results['key_clip_index']]
+            elif results.get('anchor_frame_id') is not None:
+                current = results['anchor_frame_id']
+            else:
+                gt_ids = results.get('gt_frame_ids')
+                candidates = [i for i in ids if gt_ids is None or i in gt_ids]
+                if not candidates:
+                    raise ValueError(f'video {results["video_id"]} expression {results["exp_id"]}: no frame '
+                                     'with ground truth to use as the current frame')
+                current = random.choice(candidates)
+            ids, key_index = [current], 0
+        clip = list(ids)
+        refs = []
+        for frame_id in ids:
+            ref = self.reference_of(frame_id, video_length)
+            if ref not in clip:
+                clip.append(ref)
+            refs.append(clip.index(ref))
+        refs += list(range(len(ids), len(clip)))  # added references refer to themselves
+        return clip, refs, key_index
 
     def local_global_ids(self, video_length: int, anchor: Optional[int] = None) -> List[int]:
         """ReferFormer's random sparse sampling (``datasets/ytvos.py``, MeViS ``ReferFormer_dataset.py``).
@@ -92,10 +145,13 @@ class RVOSClipSample(BaseTransform):
         Returns:
             dict[str, list]: per-frame values, one list entry per clip frame.
         """
-        ids = self.clip_ids(results)
         names = results['frame_names']
         gt_ids = results.get('gt_frame_ids')
-        key_index = results.get('key_clip_index')
+        refs = None
+        if self.sampling == 'reference':
+            ids, refs, key_index = self.reference_clip(results)
+        else:
+            ids, key_index = self.clip_ids(results), results.get('key_clip_index')
         frame_masks = results.get('frame_masks')
         video_keys = {k: v for k, v in results.items() if k not in _VIDEO_ONLY_KEYS}
         out: Dict[str, list] = {k: [] for k in video_keys}
@@ -120,7 +176,11 @@ class RVOSClipSample(BaseTransform):
                 out.setdefault('frame_masks', []).append(frame_masks[frame_id])
         if key_index is not None:
             out['key_frame_flags'] = [i == key_index for i in range(len(ids))]
+        if refs is not None:
+            out['ref_clip_index'] = refs
         return out
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(num_frames={self.num_frames}, sampling={self.sampling!r})'
+        ref = (f', current_frames={self.current_frames!r}, ref_offset={self.ref_offset}, '
+               f'ref_fallback={self.ref_fallback!r}') if self.sampling == 'reference' else ''
+        return f'{self.__class__.__name__}(num_frames={self.num_frames}, sampling={self.sampling!r}{ref})'

@@ -20,7 +20,8 @@ class PackRVOSInputs(BaseTransform):
     ``frame_ids``, ``obj_ids`` and, where the dataset has them, ``annotator``, ``obj_rank``,
     ``sample_id``, ``key_frames_inds`` (the annotated clip position of A2D/JHMDB windows) and
     ``video_meta_keys``. Per frame: ``img_path``, ``frame_id``, ``frame_name``, ``ori_shape``,
-    ``img_shape``, ``scale_factor``, ``flip``, ``flip_direction``, ``has_gt``, and ``gt_instances``
+    ``img_shape``, ``scale_factor``, ``flip``, ``flip_direction``, ``has_gt``, ``ref_clip_index`` (LBDT's
+    reference frame, where :class:`RVOSClipSample` wrote one), and ``gt_instances``
     (``masks``, ``bboxes`` xyxy from the masks, ``labels`` 0, ``instances_ids``, ``valid``) plus
     ``ignored_instances.masks`` (void, ``(1, H, W)``) where the dataset has void pixels.
 
@@ -32,7 +33,7 @@ class PackRVOSInputs(BaseTransform):
     VIDEO_KEYS = ('video_id', 'exp_id', 'text', 'ori_video_length', 'obj_ids', 'annotator', 'obj_rank',
                   'sample_id', 'dataset_name')
     FRAME_KEYS = ('img_path', 'frame_id', 'frame_name', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
-                  'flip_direction', 'has_gt')
+                  'flip_direction', 'has_gt', 'ref_clip_index')
 
     def __init__(self, video_meta_keys: Sequence[str] = ()):
         self.video_meta_keys = tuple(video_meta_keys)

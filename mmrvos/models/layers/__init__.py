@@ -1,6 +1,8 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
+from .bca import BilateralChannelActivation
 from .deformable_attention_precision import bf16_in_fp32, enable_bf16_deformable_attention
 from .fpn_spatial_decoder import FPNSpatialDecoder
+from .lbdt_layer import LanguageBridgedDuplexTransfer, LBDTLayer
 from .mmf import MultimodalFusion
 from .positional_encoding import SinePositionalEncoding1D
 from .video_object_cluster import VideoObjectCluster
@@ -9,5 +11,6 @@ enable_bf16_deformable_attention()
 
 __all__ = [
     'FPNSpatialDecoder', 'MultimodalFusion', 'SinePositionalEncoding1D', 'VideoObjectCluster', 'bf16_in_fp32',
-    'enable_bf16_deformable_attention'
+    'enable_bf16_deformable_attention', 'LanguageBridgedDuplexTransfer', 'LBDTLayer',
+    'BilateralChannelActivation'
 ]

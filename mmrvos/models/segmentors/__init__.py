@@ -1,5 +1,6 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 from .base import BaseRVOSSegmentor
+from .lbdt import LBDT
 from .soc import SOC
 
-__all__ = ['BaseRVOSSegmentor', 'SOC']
+__all__ = ['BaseRVOSSegmentor', 'SOC', 'LBDT']
