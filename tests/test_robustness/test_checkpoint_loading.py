@@ -140,3 +140,16 @@ def test_saved_checkpoints_load_with_weights_only(files):
     checkpoint = torch.load(str(work_dir / 'iter_1.pth'), map_location='cpu', weights_only=True)
     assert checkpoint['meta']['iter'] == 1 and 'message_hub' in checkpoint and 'optimizer' in checkpoint
     assert torch.serialization.get_unsafe_globals_in_checkpoint(str(work_dir / 'iter_1.pth')) == []
+
+
+def test_lbdt_checkpoint_given_to_a_soc_config(files, tmp_path):
+    """Issue 14: an LBDT checkpoint given to a SOC config stops with the file and the keys that do not fit."""
+    from mmrvos.registry import MODELS
+    from mmrvos.testing import tiny_lbdt_cfg, write_tiny_glove
+    lbdt = MODELS.build(tiny_lbdt_cfg(write_tiny_glove(str(tmp_path / 'glove.txt'), dim=16)))
+    path = str(tmp_path / 'lbdt.pth')
+    torch.save(dict(meta=dict(), state_dict=lbdt.state_dict()), path)
+    with pytest.raises(CheckpointError, match='does not fit') as excinfo:
+        init_model(files['cfg'], path)
+    message = str(excinfo.value)
+    assert path in message and 'unexpected' in message and 'missing' in message
