@@ -8,7 +8,7 @@ _base_ = [
 ]
 
 train_cfg = dict(val_interval=15)
-val_evaluator = dict(type='RefYouTubeVOSMetric', outfile_prefix='work_dirs/ref-ytvos-submission')
+val_evaluator = dict(type='RefYouTubeVOSMetric', outfile_prefix='{work_dir}/ref-ytvos-submission')
 test_evaluator = val_evaluator
 
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=5))

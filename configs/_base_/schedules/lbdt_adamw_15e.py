@@ -5,8 +5,8 @@ optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-4, 
 
 max_epochs = 15
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+val_cfg = dict(type='RVOSValLoop', on_broken_video='stop')  # score what finished, then stop
+test_cfg = dict(type='RVOSTestLoop', on_broken_video='stop')  # score what finished, then stop
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[10, 12, 14], gamma=0.5)
 ]

@@ -11,7 +11,7 @@ from mmengine.runner import Runner
 from mmrvos.models.text_encoders import glove as glove_module
 from mmrvos.testing import get_config, tiny_lbdt_cfg, write_tiny_glove
 
-A2D_FIXTURE = Path(__file__).resolve().parents[1] / 'data' / 'a2d_sentences'
+A2D_FIXTURE = Path(__file__).resolve().parents[2] / 'data' / 'a2d_sentences'
 
 
 def _shrink_resize(pipeline, scale):
