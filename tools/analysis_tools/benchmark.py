@@ -80,6 +80,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     model.add_argument('--warmup', type=int, default=1, help='untimed runs first')
     model.add_argument('--repeat', type=int, default=3, help='timed runs')
     model.add_argument('--threads', type=int, default=None, help='torch intra-op threads')
+    model.add_argument('--profile', default=None, metavar='OUT.txt',
+                       help='instead of timing: one call under torch.profiler; tables per module and per op '
+                       'written to this file')
+    model.add_argument('--profile-depth', type=int, default=3,
+                       help='profile: modules down to this depth of the module tree get a row')
+    model.add_argument('--profile-rows', type=int, default=30, help='profile: rows per table')
     model.add_argument('--long-video', type=int, nargs='+', default=None, metavar='NUM_FRAMES',
                        help='instead: peak memory of windowed inference per video length')
     model.add_argument('--window-size', type=int, default=None, help='long-video mode: frames per window')
@@ -109,6 +115,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.mode == 'model' and args.compile and args.warmup < 1:
         parser.error('--compile needs --warmup >= 1: the first runs compile')
+    if args.mode == 'model' and args.long_video and args.profile:
+        parser.error('--profile profiles one clip: it takes no --long-video')
     if args.mode == 'model' and args.long_video and (args.compile or args.precision != 'fp32'
                                                      or args.step != 'test_step'):
         parser.error('--long-video measures the inferencer as it runs (fp32, test_step): it takes no '
@@ -306,6 +314,8 @@ def benchmark_clip(inferencer, args: argparse.Namespace) -> Dict:
         if dtype is not None:
             stack.enter_context(torch.autocast(torch.device(args.device).type, dtype=dtype))
         time_calls(run, args.warmup, args.device)
+        if args.profile:
+            return profile_call(run, model, args)
         with PeakMemory(args.device, trace=False) as memory:
             timing = time_calls(run, args.repeat, args.device)
     latency = summarize(timing['seconds'])
@@ -318,6 +328,67 @@ def benchmark_clip(inferencer, args: argparse.Namespace) -> Dict:
         fps=num_frames / latency['mean'], peak_memory_mib=peak,
         peak_rss_mib=memory.rss_peak_mib, rss_growth_mib=memory.rss_mib, peak_cuda_mib=memory.cuda_mib,
         params=sum(p.numel() for p in model.parameters()))
+
+
+def profile_call(run: Callable[[], object], model: torch.nn.Module, args: argparse.Namespace) -> Dict:
+    """One ``run()`` under ``torch.profiler``; writes the per-module and per-op tables to ``args.profile``.
+
+    Every module down to ``args.profile_depth`` of the module tree is wrapped in a
+    ``record_function('module::NAME')`` range by forward hooks, so its row is the time of its forward
+    (children included). The op table is ``key_averages()`` sorted by self CPU time.
+
+    Returns:
+        dict: ``seconds`` (the profiled call), ``modules`` and ``ops`` (lists of rows: ``name``, ``calls``,
+        ``total_ms`` / ``self_ms``, ``percent`` of the call).
+    """
+    from torch.autograd.profiler import record_function
+    from torch.profiler import ProfilerActivity, profile
+
+    ranges, handles = {}, []
+
+    def enter(name):
+        def hook(module, inputs):
+            ranges.setdefault(name, []).append(record_function(f'module::{name}').__enter__())
+        return hook
+
+    def leave(name):
+        def hook(module, inputs, output):
+            ranges[name].pop().__exit__(None, None, None)
+        return hook
+
+    for name, module in model.named_modules():
+        if name and name.count('.') < args.profile_depth:
+            handles.append(module.register_forward_pre_hook(enter(name)))
+            handles.append(module.register_forward_hook(leave(name)))
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if args.device.startswith('cuda') else [])
+    try:
+        with profile(activities=activities) as prof:
+            timing = time_calls(run, 1, args.device)
+    finally:
+        for handle in handles:
+            handle.remove()
+    total_ms = timing['seconds'][0] * 1000
+    events = prof.key_averages()
+    modules = sorted(({'name': e.key[len('module::'):], 'calls': e.count, 'total_ms': e.cpu_time_total / 1000}
+                      for e in events if e.key.startswith('module::')), key=lambda r: -r['total_ms'])
+    ops = sorted(({'name': e.key, 'calls': e.count, 'self_ms': e.self_cpu_time_total / 1000}
+                  for e in events if not e.key.startswith('module::')), key=lambda r: -r['self_ms'])
+    for row in modules:
+        row['percent'] = 100 * row['total_ms'] / total_ms
+    for row in ops:
+        row['percent'] = 100 * row['self_ms'] / total_ms
+    lines = [f'profiled call: {total_ms:.1f} ms ({args.step}, {args.precision}, torch threads '
+             f'{torch.get_num_threads()})', '', '| module | calls | total ms | % of call |',
+             '|---|---:|---:|---:|']
+    lines += [f'| {r["name"]} | {r["calls"]} | {r["total_ms"]:.1f} | {r["percent"]:.1f} |'
+              for r in modules[:args.profile_rows]]
+    lines += ['', '| op | calls | self ms | % of call |', '|---|---:|---:|---:|']
+    lines += [f'| {r["name"]} | {r["calls"]} | {r["self_ms"]:.1f} | {r["percent"]:.1f} |'
+              for r in ops[:args.profile_rows]]
+    with open(args.profile, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    print('\n'.join(lines))
+    return dict(seconds=timing['seconds'], modules=modules, ops=ops[:args.profile_rows * 4])
 
 
 def benchmark_long_video(inferencer, args: argparse.Namespace) -> List[Dict]:
@@ -380,6 +451,9 @@ def run_model(args: argparse.Namespace) -> Dict:
         return result
     r = benchmark_clip(inferencer, args)
     result.update(r)
+    if args.profile:
+        print(f'profile written to {args.profile}')
+        return result
     lat = r['latency_s']
     print(f'model input (T, C, H, W) per sample: {tuple(r["input_shape"])}, batch {r["batch"]}, '
           f'{r["params"] / 1e6:.2f} M parameters, {r["precision"]}, compile: {r["compile"]}, '
