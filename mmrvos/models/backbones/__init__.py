@@ -1,4 +1,5 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
+from .swin_window_attention import WindowAttention3DSDPA
 from .video_swin import VideoSwinTransformerRVOS
 
-__all__ = ['VideoSwinTransformerRVOS']
+__all__ = ['VideoSwinTransformerRVOS', 'WindowAttention3DSDPA']
