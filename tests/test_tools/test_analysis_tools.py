@@ -133,7 +133,7 @@ def test_benchmark_model_against_a_reference(tiny_soc_config, tmp_path, capsys):
     assert len(result['seconds']) == len(result['reference_seconds']) == 2
     latency, reference = result['latency_s'], result['reference_latency_s']
     assert result['speed_up'] == pytest.approx(reference['mean'] / latency['mean'])
-    assert 0 < result['outputs']['max_abs_diff'] < 1e-5
+    assert 0 < result['outputs']['max_abs_diff'] < 1e-5 < result['outputs']['max_abs_reference']
     assert 'speed-up (reference / model)' in capsys.readouterr().out
     result = _benchmark_json(common + ['--precision', 'bf16', '--reference-precision', 'fp32'], tmp_path)
     outputs = result['outputs']

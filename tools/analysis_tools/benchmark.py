@@ -362,7 +362,9 @@ def benchmark_clip(inferencer, args: argparse.Namespace) -> Dict:
 def compare_outputs(output, reference) -> Dict[str, float]:
     """How far ``output`` is from ``reference`` (the same step of two models on the same clip).
 
-    Raw outputs (dicts / lists of tensors): ``max_abs_diff`` over every float tensor. Data samples with
+    Raw outputs (dicts / lists of tensors): ``max_abs_diff`` over every float tensor, and
+    ``max_abs_reference`` (the largest magnitude of the reference, to read the difference against). Data
+    samples with
     ``pred_track_instances``: ``mask_iou`` (intersection over union of all predicted masks together),
     ``masks_equal`` (fraction of equal pixels) and ``max_abs_diff_scores``.
     """
@@ -380,20 +382,22 @@ def compare_outputs(output, reference) -> Dict[str, float]:
             return [pred.masks.bool(), pred.scores]
         return []
 
-    diffs, masks, masks_ref = [], [], []
+    diffs, sizes, masks, masks_ref = [], [], [], []
     for a, b in zip(tensors(output), tensors(reference)):
         if a.dtype == torch.bool:
             masks.append(a.flatten())
             masks_ref.append(b.flatten())
         elif a.is_floating_point():
             diffs.append(float((a.float() - b.float()).abs().max()) if a.numel() else 0.)
-    result = dict(max_abs_diff=max(diffs) if diffs else None)
+            sizes.append(float(b.float().abs().max()) if b.numel() else 0.)
+    result = dict(max_abs_diff=max(diffs) if diffs else None, max_abs_reference=max(sizes) if sizes else None)
     if masks:
         a, b = torch.cat(masks), torch.cat(masks_ref)
         union = int((a | b).sum())
         result.update(mask_iou=int((a & b).sum()) / union if union else 1.,
                       masks_equal=float((a == b).float().mean()),
-                      max_abs_diff_scores=result.pop('max_abs_diff'))
+                      max_abs_diff_scores=result.pop('max_abs_diff'),
+                      max_abs_scores=result.pop('max_abs_reference'))
     return result
 
 
