@@ -14,6 +14,13 @@ RoBERTa of roberta-base's size with an offline tokenizer (``mmrvos.testing``), a
 instead the peak memory of the windowed :class:`~mmrvos.apis.RVOSInferencer` (every output written) per
 video length.
 
+``--profile OUT.txt`` runs one clip under ``torch.profiler`` instead and writes a table per module and per op;
+``--reference-cfg-options K=V ...`` / ``--reference-precision P`` build a second, reference model with the
+same weights, time the two alternately and compare their outputs (``--step forward``: the raw head outputs)::
+
+    python tools/analysis_tools/benchmark.py model CONFIG --step forward \
+        --reference-cfg-options model.backbone.sdpa_attention=False
+
 ``data``: the items/s of a dataset config's pipeline and the time of each transform (one process)::
 
     python tools/analysis_tools/benchmark.py data configs/_base_/datasets/ref_youtube_vos.py \\
