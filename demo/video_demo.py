@@ -33,6 +33,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--device', default=None, help='cpu, cuda:0, ... (default: GPU if available)')
     parser.add_argument('--window-size', type=int, default=None, help='frames per window (config default)')
     parser.add_argument('--window-overlap', type=int, default=None, help='frames shared by windows')
+    parser.add_argument('--precision', choices=('fp32', 'bf16'), default=None,
+                        help='fp32, or bf16 (torch.autocast; fast on CPUs with AMX); default: the config\'s '
+                        'inference_cfg.precision (fp32)')
     parser.add_argument('--fps', type=float, default=25., help='frame rate of a frame folder for the overlay')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
@@ -72,7 +75,8 @@ def main(argv=None) -> int:
             config.merge_from_dict(args.cfg_options)
         inferencer = RVOSInferencer(config, args.checkpoint, device=args.device,
                                     show_progress=not args.no_progress, strict=args.strict,
-                                    official_quirk=quirk_choice(args.official_quirk, args.cfg_options))
+                                    official_quirk=quirk_choice(args.official_quirk, args.cfg_options),
+                                    precision=args.precision)
         result = inferencer(video, texts, out_dir=args.out_dir, save_masks=not args.no_masks,
                             overlay_path=overlay, json_path=args.json, window_size=args.window_size,
                             window_overlap=args.window_overlap)

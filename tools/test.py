@@ -6,6 +6,8 @@ The checkpoint is read with ``torch.load(weights_only=True)`` and must hold exac
 (``--no-strict`` loads a partial one); a checkpoint converted from the official SOC release is tested with
 ``model.test_cfg.official_layer0_quirk=True`` (its ``meta`` says so; ``--no-official-quirk`` overrides).
 A checkpoint that cannot be read or does not fit ends the run with one ``error:`` line naming the file.
+``--precision bf16`` (config ``inference_cfg.precision``) runs the test loop under ``torch.autocast`` to
+bfloat16; fp32 is the default and the reference.
 """
 import argparse
 import os
@@ -33,6 +35,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--strict', action=argparse.BooleanOptionalAction, default=None,
         help='the checkpoint must hold exactly the model\'s keys (default, config key strict_load); '
         '--no-strict loads the matching keys of a partial checkpoint and lists the others')
+    parser.add_argument(
+        '--precision', choices=('fp32', 'bf16'), default=None,
+        help='fp32, or bf16 (torch.autocast to bfloat16); default: the config\'s inference_cfg.precision, '
+        'else fp32')
     parser.add_argument(
         '--official-quirk', action=argparse.BooleanOptionalAction, default=None,
         help='model.test_cfg.official_layer0_quirk; default: on for checkpoints converted from the '
@@ -89,9 +95,27 @@ def build_config(args: argparse.Namespace) -> Config:
     # converted official weights are tested on the official path unless the user decided
     apply_checkpoint_test_cfg(cfg.model, read_checkpoint_meta(args.checkpoint), args.checkpoint,
                               explicit=quirk_choice(args.official_quirk, args.cfg_options))
+    if args.precision is not None:
+        cfg.inference_cfg = dict(cfg.get('inference_cfg', {}), precision=args.precision)
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     return cfg
+
+
+def run_test_step_at(model, precision: str) -> None:
+    """Make ``model.test_step`` run under :func:`mmrvos.utils.inference_autocast` at ``precision``.
+
+    The context is entered inside ``test_step`` because mmengine's ``TestLoop`` wraps the call in its own
+    ``autocast(enabled=fp16)``, which would switch an outer autocast off.
+    """
+    from mmrvos.utils import inference_autocast
+    test_step, device = model.test_step, next(model.parameters()).device
+
+    def step(data):
+        with inference_autocast(precision, device):
+            return test_step(data)
+
+    model.test_step = step
 
 
 def main(argv=None) -> dict:
@@ -104,6 +128,7 @@ def main(argv=None) -> dict:
     from mmdet.utils import setup_cache_size_limit_of_dynamo
 
     from mmrvos.apis import RVOSRunner
+    from mmrvos.utils import check_precision
     from mmrvos.utils.checkpoint import CheckpointError
     setup_cache_size_limit_of_dynamo()
     try:
@@ -117,6 +142,10 @@ def main(argv=None) -> dict:
         if args.out is not None:
             assert args.out.endswith(('.pkl', '.pickle')), 'The dump file must be a pkl file.'
             runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
+        precision = check_precision(cfg.get('inference_cfg', {}).get('precision', 'fp32'),
+                                    f'{args.config}: inference_cfg.precision')
+        if precision != 'fp32':
+            run_test_step_at(runner.model, precision)
         return runner.test()
     except CheckpointError as e:
         raise SystemExit(f'error: {e}') from None

@@ -16,6 +16,7 @@ from mmengine.structures import InstanceData
 from mmengine.utils import ProgressBar
 
 from mmrvos.registry import VISUALIZERS
+from mmrvos.utils import check_precision, inference_autocast
 
 from .video_io import FrameSource, RVOSInputError, iter_windows, open_frame_source
 from .window_linking import select_candidate
@@ -23,8 +24,9 @@ from .writers import OverlayVideoWriter, PaletteMaskWriter, RLEJsonWriter, masks
 
 #: defaults of the ``inference_cfg`` config key: frames per window, frames shared by consecutive windows,
 #: weight of the overlap IoU in the choice of the object, and what is merged into ``model.test_cfg`` so
-#: that the model returns every candidate (query) with per-frame scores instead of its own choice
-DEFAULT_INFERENCE_CFG = dict(window_size=16, window_overlap=4, iou_weight=1.0,
+#: that the model returns every candidate (query) with per-frame scores instead of its own choice, and
+#: the precision of the forward ('fp32', or 'bf16': torch.autocast to bfloat16, see mmrvos.utils.precision)
+DEFAULT_INFERENCE_CFG = dict(window_size=16, window_overlap=4, iou_weight=1.0, precision='fp32',
                              model_test_cfg=dict(query_selection='all', key_frames='all'))
 
 
@@ -67,6 +69,8 @@ class RVOSInferencer(BaseInferencer):
         strict (bool): the checkpoint must hold exactly the model's keys. Defaults to True.
         official_quirk (bool, optional): ``model.test_cfg.official_layer0_quirk``; None follows the
             checkpoint (converted official SOC weights get True, with one log line).
+        precision (str, optional): ``'fp32'`` or ``'bf16'`` (the forward under ``torch.autocast`` to
+            bfloat16); None follows ``inference_cfg.precision`` (default ``'fp32'``).
     """
 
     #: transforms that read a dataset item from disk; the inferencer provides their output itself
@@ -78,7 +82,8 @@ class RVOSInferencer(BaseInferencer):
 
     def __init__(self, model: Union[str, Config, dict], weights: Optional[str] = None,
                  device: Optional[str] = None, scope: str = 'mmrvos', show_progress: bool = True,
-                 strict: bool = True, official_quirk: Optional[bool] = None) -> None:
+                 strict: bool = True, official_quirk: Optional[bool] = None,
+                 precision: Optional[str] = None) -> None:
         from mmrvos.utils import register_all_modules
         register_all_modules(init_default_scope=False)
         init_default_scope(scope)
@@ -89,6 +94,9 @@ class RVOSInferencer(BaseInferencer):
         else:
             cfg = Config(copy.deepcopy(dict(model)))
         self.inference_cfg = dict(DEFAULT_INFERENCE_CFG, **cfg.get('inference_cfg', {}))
+        if precision is not None:
+            self.inference_cfg['precision'] = precision
+        check_precision(self.inference_cfg['precision'], 'inference_cfg.precision')
         if self.inference_cfg['model_test_cfg']:
             cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, **self.inference_cfg['model_test_cfg'])
         self._load_options = dict(strict=strict, official_quirk=official_quirk)
@@ -171,7 +179,10 @@ class RVOSInferencer(BaseInferencer):
 
     @torch.no_grad()
     def forward(self, data: dict) -> list:
-        return self.model.test_step(data)
+        """``model.test_step(data)`` at ``inference_cfg.precision``."""
+        device = next(self.model.parameters()).device
+        with inference_autocast(self.inference_cfg['precision'], device):
+            return self.model.test_step(data)
 
     @staticmethod
     def _candidates(track_sample) -> tuple:

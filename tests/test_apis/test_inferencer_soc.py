@@ -73,3 +73,27 @@ def test_soc_demo_on_mp4_two_sentences(soc_cfg, checkpoint, video_file, tmp_path
     with open(out / 'masks.json') as f:
         saved = json.load(f)
     assert len(saved['frames']) == 8 and [o['obj_id'] for o in saved['frames'][0]['objects']] == [1, 2]
+
+
+def test_soc_bf16_inference_matches_fp32(soc_cfg, checkpoint, frame_folder):
+    """``precision='bf16'`` runs the forward under bfloat16 autocast; the masks stay those of fp32."""
+    text = 'the red square on the left'
+    results, linear_dtypes = {}, {}
+    for precision in ('fp32', 'bf16'):
+        inferencer = RVOSInferencer(soc_cfg, checkpoint, device='cpu', show_progress=False,
+                                    precision=precision)
+        assert inferencer.inference_cfg['precision'] == precision
+        linear = next(m for m in inferencer.model.modules() if isinstance(m, torch.nn.Linear))
+        linear.register_forward_hook(
+            lambda m, i, o, p=precision: linear_dtypes.setdefault(p, o.dtype) and None)
+        results[precision] = inferencer(frame_folder, text, window_size=8, return_frames=True)
+    assert linear_dtypes == dict(fp32=torch.float32, bf16=torch.bfloat16)
+    fp32, bf16 = results['fp32']['masks'], results['bf16']['masks']
+    union = np.logical_or(fp32, bf16).sum()
+    iou = np.logical_and(fp32, bf16).sum() / union if union else 1.
+    assert iou >= 0.9, iou  # bfloat16 keeps 8 bits of mantissa: a few boundary pixels may flip
+    np.testing.assert_allclose(results['bf16']['scores'], results['fp32']['scores'], atol=0.05)
+    cfg = Config.fromfile(soc_cfg)
+    cfg.inference_cfg = dict(precision='fp16')
+    with pytest.raises(ValueError, match='inference_cfg.precision'):
+        RVOSInferencer(cfg, checkpoint, device='cpu', show_progress=False)

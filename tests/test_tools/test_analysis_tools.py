@@ -108,6 +108,42 @@ def test_benchmark_model_long_video_mode(tiny_soc_config, tmp_path):
     assert result['peak_traced_mib_ratio'] == pytest.approx(ratio)
 
 
+def test_benchmark_model_profile_tables(tiny_soc_config, tmp_path):
+    """--profile: one call under torch.profiler, a row per module (to --profile-depth) and per op."""
+    out = tmp_path / 'profile.txt'
+    result = _benchmark_json(['model', tiny_soc_config, '--num-frames', '2', '--height', '32', '--width',
+                              '48', '--warmup', '0', '--step', 'predict', '--profile', str(out)], tmp_path)
+    modules = {r['name']: r for r in result['modules']}
+    assert {'backbone', 'head', 'text_encoder', 'backbone.layers.0'} <= set(modules)
+    assert not any(name.count('.') >= 3 for name in modules)  # depth 3: 'a', 'a.b' and 'a.b.c' only
+    assert 0 < modules['backbone.layers.0']['total_ms'] <= modules['backbone']['total_ms']
+    assert modules['backbone']['total_ms'] < 1000 * result['seconds'][0]
+    assert any(r['name'] == 'aten::addmm' and r['calls'] > 0 for r in result['ops'])
+    text = out.read_text()
+    assert '| backbone | 1 |' in text and '| op | calls | self ms | % of call |' in text
+
+
+def test_benchmark_model_against_a_reference(tiny_soc_config, tmp_path, capsys):
+    """--reference-cfg-options: the reference path (mmaction's window attention) with the same weights,
+    timed alternately; the raw outputs equal. --reference-precision: bf16 masks against fp32 masks."""
+    common = ['model', tiny_soc_config, '--num-frames', '2', '--height', '32', '--width', '48', '--warmup',
+              '0', '--repeat', '2']
+    result = _benchmark_json(common + ['--step', 'forward', '--reference-cfg-options',
+                                       'model.backbone.sdpa_attention=False'], tmp_path)
+    assert len(result['seconds']) == len(result['reference_seconds']) == 2
+    latency, reference = result['latency_s'], result['reference_latency_s']
+    assert result['speed_up'] == pytest.approx(reference['mean'] / latency['mean'])
+    assert 0 < result['outputs']['max_abs_diff'] < 1e-5 < result['outputs']['max_abs_reference']
+    assert 'speed-up (reference / model)' in capsys.readouterr().out
+    result = _benchmark_json(common + ['--precision', 'bf16', '--reference-precision', 'fp32'], tmp_path)
+    outputs = result['outputs']
+    assert result['reference_precision'] == 'fp32' and result['precision'] == 'bf16'
+    assert 0.5 < outputs['mask_iou'] <= 1 and 0.9 < outputs['masks_equal'] <= 1
+    assert 0 < outputs['max_abs_diff_scores'] < 0.1  # bf16 changes the scores a little, not a lot
+    with pytest.raises(SystemExit):
+        _load('benchmark').parse_args(common + ['--reference-precision', 'fp32', '--profile', 'p.txt'])
+
+
 def test_benchmark_time_calls_and_summary():
     benchmark = _load('benchmark')
     calls = []

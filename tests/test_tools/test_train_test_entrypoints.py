@@ -4,6 +4,8 @@ import os
 import os.path as osp
 import pickle
 
+import pytest
+import torch
 import toy_runner  # noqa: F401  (registers _ToyRegressor, _ToyLineDataset, _ToyMSEMetric)
 
 from mmrvos.testing import load_script
@@ -44,7 +46,10 @@ def test_argument_parsing():
         ('w', True, True, 'auto', {'a.b': 1})
     test = _load_tool('test')
     args = test.parse_args(['c.py', 'ckpt.pth', '--out', 'r.pkl', '--show-dir', 'vis'])
-    assert (args.checkpoint, args.out, args.show_dir) == ('ckpt.pth', 'r.pkl', 'vis')
+    assert (args.checkpoint, args.out, args.show_dir, args.precision) == ('ckpt.pth', 'r.pkl', 'vis', None)
+    assert test.parse_args(['c.py', 'ckpt.pth', '--precision', 'bf16']).precision == 'bf16'
+    with pytest.raises(SystemExit):
+        test.parse_args(['c.py', 'ckpt.pth', '--precision', 'fp16'])
 
 
 def test_train_then_test_a_toy_config(tmp_path):
@@ -66,4 +71,12 @@ def test_train_then_test_a_toy_config(tmp_path):
     # the trained line is close to y = 2x + 1: the Runner really optimised and the checkpoint was loaded
     mse = sum(float((p['pred'] - p['gt']) ** 2) for p in preds) / len(preds)
     assert mse < 1e-3, mse
+    # --precision bf16: the test loop runs under bfloat16 autocast (the Linear's output is bfloat16)
+    out_bf16 = str(tmp_path / 'preds_bf16.pkl')
+    test.main([cfg_file, ckpt, '--work-dir', work_dir, '--out', out_bf16, '--precision', 'bf16'])
+    with open(out_bf16, 'rb') as f:
+        preds_bf16 = pickle.load(f)
+    assert all(p['pred'].dtype == torch.bfloat16 for p in preds_bf16)
+    assert all(p['pred'].dtype == torch.float32 for p in preds)
+    assert max(abs(float(a['pred']) - float(b['pred'])) for a, b in zip(preds, preds_bf16)) < 0.05
     assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ  # checkpoints load with weights_only=True

@@ -14,6 +14,13 @@ RoBERTa of roberta-base's size with an offline tokenizer (``mmrvos.testing``), a
 instead the peak memory of the windowed :class:`~mmrvos.apis.RVOSInferencer` (every output written) per
 video length.
 
+``--profile OUT.txt`` runs one clip under ``torch.profiler`` instead and writes a table per module and per op;
+``--reference-cfg-options K=V ...`` / ``--reference-precision P`` build a second, reference model with the
+same weights, time the two alternately and compare their outputs (``--step forward``: the raw head outputs)::
+
+    python tools/analysis_tools/benchmark.py model CONFIG --step forward \
+        --reference-cfg-options model.backbone.sdpa_attention=False
+
 ``data``: the items/s of a dataset config's pipeline and the time of each transform (one process)::
 
     python tools/analysis_tools/benchmark.py data configs/_base_/datasets/ref_youtube_vos.py \\
@@ -72,14 +79,28 @@ def parse_args(argv=None) -> argparse.Namespace:
                        help='frames per clip (default: the window of the config, inference_cfg.window_size)')
     model.add_argument('--height', type=int, default=360, help='height of the generated frames')
     model.add_argument('--width', type=int, default=640, help='width of the generated frames')
-    model.add_argument('--step', choices=('test_step', 'predict'), default='test_step',
+    model.add_argument('--step', choices=('test_step', 'predict', 'forward'), default='test_step',
                        help='time model.test_step (normalisation + predict + masks at the frame size, as '
-                       'tools/test.py) or model.predict on the normalised clip (the eval forward)')
+                       'tools/test.py), model.predict on the normalised clip (the eval forward) or '
+                       'model._forward (the raw head outputs of the eval forward)')
+    model.add_argument('--reference-cfg-options', nargs='+', action=DictAction, default=None,
+                       help='also build a reference model with these settings (e.g. '
+                       'model.backbone.sdpa_attention=False) and the same weights, time it and the model '
+                       'alternately, and compare their outputs')
+    model.add_argument('--reference-precision', choices=tuple(PRECISIONS), default=None,
+                       help='precision of the reference model (default --precision); alone it compares two '
+                       'precisions of one model')
     model.add_argument('--texts', nargs='+', default=['the object moving to the right'],
                        help='sentence(s); several sentences are one batch')
     model.add_argument('--warmup', type=int, default=1, help='untimed runs first')
     model.add_argument('--repeat', type=int, default=3, help='timed runs')
     model.add_argument('--threads', type=int, default=None, help='torch intra-op threads')
+    model.add_argument('--profile', default=None, metavar='OUT.txt',
+                       help='instead of timing: one call under torch.profiler; tables per module and per op '
+                       'written to this file')
+    model.add_argument('--profile-depth', type=int, default=3,
+                       help='profile: modules down to this depth of the module tree get a row')
+    model.add_argument('--profile-rows', type=int, default=30, help='profile: rows per table')
     model.add_argument('--long-video', type=int, nargs='+', default=None, metavar='NUM_FRAMES',
                        help='instead: peak memory of windowed inference per video length')
     model.add_argument('--window-size', type=int, default=None, help='long-video mode: frames per window')
@@ -109,6 +130,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.mode == 'model' and args.compile and args.warmup < 1:
         parser.error('--compile needs --warmup >= 1: the first runs compile')
+    comparing = args.mode == 'model' and (args.reference_cfg_options or args.reference_precision)
+    if comparing and (args.long_video or args.profile):
+        parser.error('--reference-* compares clip latencies: it takes no --long-video or --profile')
+    if args.mode == 'model' and args.long_video and args.profile:
+        parser.error('--profile profiles one clip: it takes no --long-video')
     if args.mode == 'model' and args.long_video and (args.compile or args.precision != 'fp32'
                                                      or args.step != 'test_step'):
         parser.error('--long-video measures the inferencer as it runs (fp32, test_step): it takes no '
@@ -267,16 +293,19 @@ def make_offline(model_cfg: Config, tmp_dir: str) -> List[str]:
     return notes
 
 
-def build_inferencer(args: argparse.Namespace, tmp_dir: str):
+def build_inferencer(args: argparse.Namespace, tmp_dir: str, options: Optional[Dict] = None):
     """The :class:`~mmrvos.apis.RVOSInferencer` of the config, on ``args.device``, and the offline notes.
+
+    ``options`` are merged into the config after ``--cfg-options`` (the reference model's settings).
 
     Clip mode runs the model with its own ``test_cfg`` (as ``tools/test.py``); long-video mode with the
     inferencer's ``inference_cfg`` (every candidate returned, for the cross-window linking)."""
     from mmrvos.apis import RVOSInferencer
 
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    for extra in (args.cfg_options, options):
+        if extra:
+            cfg.merge_from_dict(extra)
     notes = make_offline(cfg.model, tmp_dir)
     if not args.long_video:
         cfg.inference_cfg = dict(cfg.get('inference_cfg', {}), model_test_cfg=None)
@@ -284,8 +313,9 @@ def build_inferencer(args: argparse.Namespace, tmp_dir: str):
     return RVOSInferencer(cfg, args.checkpoint, device=args.device, show_progress=False), notes
 
 
-def benchmark_clip(inferencer, args: argparse.Namespace) -> Dict:
-    """Time ``model.test_step`` (or ``model.predict``) on one clip; latency, FPS and peak memory."""
+def clip_call(inferencer, args: argparse.Namespace, precision: str) -> Callable[[], object]:
+    """``run()``: one ``args.step`` of ``inferencer.model`` on a generated clip, without gradients, at
+    ``precision`` (autocast on ``args.device``); ``run.input_shape`` is the model input per sample."""
     from mmrvos.apis import SyntheticFrameSource
 
     model = inferencer.model
@@ -293,31 +323,183 @@ def benchmark_clip(inferencer, args: argparse.Namespace) -> Dict:
     video = SyntheticFrameSource(num_frames, args.height, args.width)
     data = inferencer.preprocess(list(video), list(range(num_frames)), args.texts, video)
     input_shape = tuple(data['inputs'][0].shape)
-    if args.step == 'predict':
+    if args.step != 'test_step':
         data = model.data_preprocessor(data, False)
-        run = lambda: model.predict(data['inputs'], data['data_samples'])  # noqa: E731
+        step = model.predict if args.step == 'predict' else model._forward
+        call = lambda: step(data['inputs'], data['data_samples'])  # noqa: E731
     else:
-        run = lambda: model.test_step(data)  # noqa: E731
+        call = lambda: model.test_step(data)  # noqa: E731
+    dtype = PRECISIONS[precision]
+
+    def run():
+        with ExitStack() as stack:
+            stack.enter_context(torch.no_grad())
+            if dtype is not None:
+                stack.enter_context(torch.autocast(torch.device(args.device).type, dtype=dtype))
+            return call()
+
+    run.num_frames, run.input_shape = num_frames, input_shape
+    return run
+
+
+def benchmark_clip(inferencer, args: argparse.Namespace) -> Dict:
+    """Time ``model.test_step`` (or ``predict`` / ``_forward``) on one clip; latency, FPS and peak memory."""
+    model = inferencer.model
+    run = clip_call(inferencer, args, args.precision)
     if args.compile:
         model.backbone.compile(backend=args.compile_backend)
-    dtype = PRECISIONS[args.precision]
-    with ExitStack() as stack:
-        stack.enter_context(torch.no_grad())
-        if dtype is not None:
-            stack.enter_context(torch.autocast(torch.device(args.device).type, dtype=dtype))
-        time_calls(run, args.warmup, args.device)
-        with PeakMemory(args.device, trace=False) as memory:
-            timing = time_calls(run, args.repeat, args.device)
+    time_calls(run, args.warmup, args.device)
+    if args.profile:
+        return profile_call(run, model, args)
+    with PeakMemory(args.device, trace=False) as memory:
+        timing = time_calls(run, args.repeat, args.device)
     latency = summarize(timing['seconds'])
     peak = memory.cuda_mib if torch.device(args.device).type == 'cuda' else memory.rss_peak_mib
+    num_frames = run.num_frames
     return dict(
-        num_frames=num_frames, frame_shape=[args.height, args.width], input_shape=list(input_shape),
+        num_frames=num_frames, frame_shape=[args.height, args.width], input_shape=list(run.input_shape),
         batch=len(args.texts), texts=args.texts, step=args.step, precision=args.precision,
         compile=f'backbone ({args.compile_backend})' if args.compile else None, warmup=args.warmup,
         repeat=args.repeat, latency_s=latency, seconds=timing['seconds'], load_avg=timing['load_avg'],
         fps=num_frames / latency['mean'], peak_memory_mib=peak,
         peak_rss_mib=memory.rss_peak_mib, rss_growth_mib=memory.rss_mib, peak_cuda_mib=memory.cuda_mib,
         params=sum(p.numel() for p in model.parameters()))
+
+
+def compare_outputs(output, reference) -> Dict[str, float]:
+    """How far ``output`` is from ``reference`` (the same step of two models on the same clip).
+
+    Raw outputs (dicts / lists of tensors): ``max_abs_diff`` over every float tensor, and
+    ``max_abs_reference`` (the largest magnitude of the reference, to read the difference against). Data
+    samples with
+    ``pred_track_instances``: ``mask_iou`` (intersection over union of all predicted masks together),
+    ``masks_equal`` (fraction of equal pixels) and ``max_abs_diff_scores``.
+    """
+    def tensors(x):
+        if isinstance(x, torch.Tensor):
+            return [x]
+        if isinstance(x, dict):
+            return [t for v in x.values() for t in tensors(v)]
+        if isinstance(x, (list, tuple)):
+            return [t for v in x for t in tensors(v)]
+        if hasattr(x, 'video_data_samples'):
+            return tensors(x.video_data_samples)
+        if hasattr(x, 'pred_track_instances'):
+            pred = x.pred_track_instances
+            return [pred.masks.bool(), pred.scores]
+        return []
+
+    diffs, sizes, masks, masks_ref = [], [], [], []
+    for a, b in zip(tensors(output), tensors(reference)):
+        if a.dtype == torch.bool:
+            masks.append(a.flatten())
+            masks_ref.append(b.flatten())
+        elif a.is_floating_point():
+            diffs.append(float((a.float() - b.float()).abs().max()) if a.numel() else 0.)
+            sizes.append(float(b.float().abs().max()) if b.numel() else 0.)
+    result = dict(max_abs_diff=max(diffs) if diffs else None, max_abs_reference=max(sizes) if sizes else None)
+    if masks:
+        a, b = torch.cat(masks), torch.cat(masks_ref)
+        union = int((a | b).sum())
+        result.update(mask_iou=int((a & b).sum()) / union if union else 1.,
+                      masks_equal=float((a == b).float().mean()),
+                      max_abs_diff_scores=result.pop('max_abs_diff'),
+                      max_abs_scores=result.pop('max_abs_reference'))
+    return result
+
+
+def benchmark_against_reference(inferencer, reference, args: argparse.Namespace) -> Dict:
+    """Time the model and the reference model alternately (reference first) on the same clip.
+
+    Returns:
+        dict: ``latency_s`` / ``seconds`` of the model, ``reference_latency_s`` / ``reference_seconds``,
+        ``speed_up`` (reference mean / model mean, and of the medians), ``load_avg`` before each pair and
+        the output comparison of :func:`compare_outputs`.
+    """
+    reference.model.load_state_dict(inferencer.model.state_dict())
+    run = clip_call(inferencer, args, args.precision)
+    ref_precision = args.reference_precision or args.precision
+    run_ref = clip_call(reference, args, ref_precision)
+    time_calls(run_ref, args.warmup, args.device)
+    time_calls(run, args.warmup, args.device)
+    seconds, ref_seconds, loads = [], [], []
+    for _ in range(args.repeat):
+        ref = time_calls(run_ref, 1, args.device)
+        new = time_calls(run, 1, args.device)
+        ref_seconds += ref['seconds']
+        seconds += new['seconds']
+        loads += ref['load_avg']
+    latency, ref_latency = summarize(seconds), summarize(ref_seconds)
+    return dict(
+        num_frames=run.num_frames, frame_shape=[args.height, args.width], input_shape=list(run.input_shape),
+        batch=len(args.texts), step=args.step, precision=args.precision, reference_precision=ref_precision,
+        reference_cfg_options=args.reference_cfg_options, warmup=args.warmup, repeat=args.repeat,
+        latency_s=latency, seconds=seconds, reference_latency_s=ref_latency, reference_seconds=ref_seconds,
+        speed_up=ref_latency['mean'] / latency['mean'],
+        speed_up_median=ref_latency['median'] / latency['median'],
+        load_avg=loads, fps=run.num_frames / latency['mean'],
+        outputs=compare_outputs(new['output'], ref['output']))
+
+
+def profile_call(run: Callable[[], object], model: torch.nn.Module, args: argparse.Namespace) -> Dict:
+    """One ``run()`` under ``torch.profiler``; writes the per-module and per-op tables to ``args.profile``.
+
+    Every module down to ``args.profile_depth`` of the module tree is wrapped in a
+    ``record_function('module::NAME')`` range by forward hooks, so its row is the time of its forward
+    (children included). The op table is ``key_averages()`` sorted by self CPU time.
+
+    Returns:
+        dict: ``seconds`` (the profiled call), ``modules`` and ``ops`` (lists of rows: ``name``, ``calls``,
+        ``total_ms`` / ``self_ms``, ``percent`` of the call).
+    """
+    from torch.autograd.profiler import record_function
+    from torch.profiler import ProfilerActivity, profile
+
+    ranges, handles = {}, []
+
+    def enter(name):
+        def hook(module, inputs):
+            ranges.setdefault(name, []).append(record_function(f'module::{name}').__enter__())
+        return hook
+
+    def leave(name):
+        def hook(module, inputs, output):
+            ranges[name].pop().__exit__(None, None, None)
+        return hook
+
+    for name, module in model.named_modules():
+        if name and name.count('.') < args.profile_depth:
+            handles.append(module.register_forward_pre_hook(enter(name)))
+            handles.append(module.register_forward_hook(leave(name)))
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if args.device.startswith('cuda') else [])
+    try:
+        with profile(activities=activities) as prof:
+            timing = time_calls(run, 1, args.device)
+    finally:
+        for handle in handles:
+            handle.remove()
+    total_ms = timing['seconds'][0] * 1000
+    events = prof.key_averages()
+    modules = sorted(({'name': e.key[len('module::'):], 'calls': e.count, 'total_ms': e.cpu_time_total / 1000}
+                      for e in events if e.key.startswith('module::')), key=lambda r: -r['total_ms'])
+    ops = sorted(({'name': e.key, 'calls': e.count, 'self_ms': e.self_cpu_time_total / 1000}
+                  for e in events if not e.key.startswith('module::')), key=lambda r: -r['self_ms'])
+    for row in modules:
+        row['percent'] = 100 * row['total_ms'] / total_ms
+    for row in ops:
+        row['percent'] = 100 * row['self_ms'] / total_ms
+    lines = [f'profiled call: {total_ms:.1f} ms ({args.step}, {args.precision}, torch threads '
+             f'{torch.get_num_threads()})', '', '| module | calls | total ms | % of call |',
+             '|---|---:|---:|---:|']
+    lines += [f'| {r["name"]} | {r["calls"]} | {r["total_ms"]:.1f} | {r["percent"]:.1f} |'
+              for r in modules[:args.profile_rows]]
+    lines += ['', '| op | calls | self ms | % of call |', '|---|---:|---:|---:|']
+    lines += [f'| {r["name"]} | {r["calls"]} | {r["self_ms"]:.1f} | {r["percent"]:.1f} |'
+              for r in ops[:args.profile_rows]]
+    with open(args.profile, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    print('\n'.join(lines))
+    return dict(seconds=timing['seconds'], modules=modules, ops=ops[:args.profile_rows * 4])
 
 
 def benchmark_long_video(inferencer, args: argparse.Namespace) -> List[Dict]:
@@ -353,8 +535,10 @@ def _fmt(value, spec='.1f') -> str:
 def run_model(args: argparse.Namespace) -> Dict:
     if args.threads:
         torch.set_num_threads(args.threads)
+    comparing = bool(args.reference_cfg_options or args.reference_precision)
     with tempfile.TemporaryDirectory() as tmp:
         inferencer, notes = build_inferencer(args, tmp)
+        reference = build_inferencer(args, tmp, args.reference_cfg_options)[0] if comparing else None
     result = dict(mode='model', config=args.config, checkpoint=args.checkpoint, offline=notes,
                   environment=environment(args.device))
     env = result['environment']
@@ -378,8 +562,26 @@ def run_model(args: argparse.Namespace) -> Dict:
                 print(f'{key}: {rows[-1]["num_frames"]} frames / {rows[0]["num_frames"]} frames = '
                       f'{ratio:.3f} ({"within" if ratio <= 1.2 else "NOT within"} 20%)')
         return result
+    if comparing:
+        r = benchmark_against_reference(inferencer, reference, args)
+        result.update(r)
+        lat, ref = r['latency_s'], r['reference_latency_s']
+        print(f'reference: {r["reference_precision"]}, {args.reference_cfg_options}; model: '
+              f'{r["precision"]}, {args.cfg_options}; {args.step} on {tuple(r["input_shape"])}, alternating, '
+              f'{args.repeat} pairs after {args.warmup} warm-up each')
+        print(f'reference: mean {ref["mean"]:.3f} s, median {ref["median"]:.3f}, min {ref["min"]:.3f}; '
+              f'seconds {", ".join(f"{x:.2f}" for x in r["reference_seconds"])}')
+        print(f'model:     mean {lat["mean"]:.3f} s, median {lat["median"]:.3f}, min {lat["min"]:.3f}; '
+              f'seconds {", ".join(f"{x:.2f}" for x in r["seconds"])}')
+        print(f'speed-up (reference / model): {r["speed_up"]:.2f}x mean, {r["speed_up_median"]:.2f}x median; '
+              f'1-min load average before each pair: {", ".join(_fmt(v, ".2f") for v in r["load_avg"])}')
+        print(f'outputs vs reference: {r["outputs"]}')
+        return result
     r = benchmark_clip(inferencer, args)
     result.update(r)
+    if args.profile:
+        print(f'profile written to {args.profile}')
+        return result
     lat = r['latency_s']
     print(f'model input (T, C, H, W) per sample: {tuple(r["input_shape"])}, batch {r["batch"]}, '
           f'{r["params"] / 1e6:.2f} M parameters, {r["precision"]}, compile: {r["compile"]}, '

@@ -8,6 +8,8 @@ from torch import Tensor, nn
 
 from mmrvos.registry import MODELS
 
+from .swin_window_attention import WindowAttention3DSDPA
+
 
 @MODELS.register_module()
 class VideoSwinTransformerRVOS(SwinTransformer3D):
@@ -33,6 +35,10 @@ class VideoSwinTransformerRVOS(SwinTransformer3D):
         drop_path_rate (float): Stochastic depth rate. Defaults to 0.2.
         out_indices (Sequence[int]): Stages to output. Defaults to ``(0, 1, 2, 3)``.
         with_cp (bool): Gradient checkpointing of the Swin blocks. Defaults to False.
+        sdpa_attention (bool): Compute the window attention with
+            :class:`~mmrvos.models.backbones.WindowAttention3DSDPA` (``scaled_dot_product_attention``;
+            the same weights and outputs, faster). False keeps mmaction's ``WindowAttention3D``, the
+            reference path. Defaults to True.
         **kwargs: Other arguments of :class:`SwinTransformer3D` (``pretrained2d`` is always False).
     """
 
@@ -44,6 +50,7 @@ class VideoSwinTransformerRVOS(SwinTransformer3D):
                  drop_path_rate: float = 0.2,
                  out_indices: Sequence[int] = (0, 1, 2, 3),
                  with_cp: bool = False,
+                 sdpa_attention: bool = True,
                  init_cfg: Optional[Union[dict, List[dict]]] = None,
                  **kwargs) -> None:
         if kwargs.pop('pretrained2d', False):
@@ -70,6 +77,10 @@ class VideoSwinTransformerRVOS(SwinTransformer3D):
         # SOC uses the raw stage outputs: no per-output LayerNorm.
         for i in out_indices:
             setattr(self, f'norm{i}', nn.Identity())
+        if sdpa_attention:
+            for layer in self.layers:
+                for block in layer.blocks:
+                    block.attn = WindowAttention3DSDPA.from_reference(block.attn)
 
     @property
     def out_channels(self) -> List[int]:
