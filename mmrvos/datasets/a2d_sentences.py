@@ -148,9 +148,10 @@ class A2DSentencesDataset(BaseRVOSDataset):
                 self.record_skip('sentence whose instance has no mask in any frame', where)
                 continue
             for frame in frames_with_instance:
-                if frame > len(frame_names):
-                    raise ValueError(f'{where}: annotated frame {frame} is beyond the {len(frame_names)} '
-                                     f'extracted frames in {osp.join(self.data_prefix["img"], video_id)}')
+                if f'{frame:05d}' not in frame_names:  # by name: a missing frame must not shift the others
+                    path = osp.join(self.data_prefix['img'], video_id, f'{frame:05d}{self.img_suffix}')
+                    raise FileNotFoundError(f'{where}: annotated frame {frame} was not extracted: {path}')
+                index = frame_names.index(f'{frame:05d}')
                 data_list.append(
                     dict(
                         video_id=video_id,
@@ -161,9 +162,9 @@ class A2DSentencesDataset(BaseRVOSDataset):
                         frame_names=frame_names,
                         img_dir=osp.join(self.data_prefix['img'], video_id),
                         img_suffix=self.img_suffix,
-                        clip_frame_ids=centred_window(frame - 1, len(frame_names), self.clip_length),
+                        clip_frame_ids=centred_window(index, len(frame_names), self.clip_length),
                         key_clip_index=self.clip_length // 2,
-                        gt_frame_ids=[frame - 1],
+                        gt_frame_ids=[index],
                         mask_format='a2d_h5',
                         mask_path=osp.join(self.data_prefix['ann'], video_id, f'{frame:05d}.h5')))
         return data_list

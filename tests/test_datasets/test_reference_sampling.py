@@ -1,5 +1,7 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """RVOSClipSample(sampling='reference'): LBDT's current + reference frame clips."""
+import shutil
+
 import pytest
 from dataset_test_utils import DATA, fixture_value, grey_levels
 
@@ -62,3 +64,44 @@ def test_a2d_lbdt_pipeline():
     assert grey_levels(item['inputs']) == pytest.approx([fixture_value(6), fixture_value(4)], abs=3)
     assert [s.ref_clip_index for s in sample] == [1, 1] and [s.has_gt for s in sample] == [True, False]
     assert sample[0].gt_instances.masks.masks.shape == (1, 32, 32) and len(sample[1].gt_instances) == 0
+
+
+def test_reference_by_frame_number():
+    """ref_by='name': the offset counts in frame numbers; before the first frame, the fallbacks."""
+    names = ['00001', '00002', '00004', '00005', '00006']  # frame 3 missing
+    sampler = RVOSClipSample(sampling='reference', ref_offset=2, ref_by='name')
+    out = sampler(_info(frame_names=names, anchor_frame_id=4))  # frame 6 -> frame 4, at index 2
+    assert out['frame_id'] == [4, 2] and out['frame_name'] == ['00006', '00004']
+    out = sampler(_info(frame_names=names, anchor_frame_id=1))  # frame 2 -> 0 < 1: the first frame
+    assert out['frame_name'] == ['00002', '00001']
+    forward = RVOSClipSample(sampling='reference', ref_offset=2, ref_by='name', ref_fallback='forward')
+    assert forward(_info(frame_names=names, anchor_frame_id=2))['frame_name'] == ['00004', '00002']
+    with pytest.raises(FileNotFoundError, match=r"video v: the reference frame of frame 00005 \(2 frames "
+                                                r"away\) does not exist: d/00003\.jpg"):
+        sampler(_info(frame_names=names, anchor_frame_id=3))
+    with pytest.raises(FileNotFoundError, match='d/00003.jpg'):  # 'forward': frame 1 looks 2 ahead
+        forward(_info(frame_names=names, anchor_frame_id=0))
+    with pytest.raises(ValueError, match="numbered frames, got 'a'"):
+        sampler(_info(frame_names=['a', 'b', 'c'], anchor_frame_id=2))
+    # ref_by='index' counts in list positions: frame 5 (index 3) silently gets index 1, frame 2
+    assert RVOSClipSample(sampling='reference', ref_offset=2)(
+        _info(frame_names=names, anchor_frame_id=3))['frame_name'] == ['00005', '00002']
+
+
+def test_a2d_missing_reference_frame_names_the_file(tmp_path):
+    """A2D-Sentences fixture with the reference of annotated frame 7 (frame 5) deleted: an error naming the
+    video and the file, not the next frame on disk."""
+    shutil.copytree(DATA / 'a2d_sentences', tmp_path / 'a2d')
+    missing = tmp_path / 'a2d' / 'Release' / 'frames' / 'a2dvid01' / '00005.jpg'
+    missing.unlink()
+    pipeline = [dict(type='RVOSClipSample', sampling='reference', ref_offset=2, ref_by='name')]
+    dataset = A2DSentencesDataset(data_root=str(tmp_path / 'a2d'), split='train', pipeline=pipeline)
+    info = dataset.get_data_info(1)
+    assert info['video_id'] == 'a2dvid01' and info['frame_names'][info['gt_frame_ids'][0]] == '00007'
+    with pytest.raises(FileNotFoundError, match=f'video a2dvid01: the reference frame of frame 00007 .* '
+                                                f'does not exist: {missing}'):
+        dataset[1]
+    # an annotated frame that is missing is an error of its own, at the dataset's build
+    (tmp_path / 'a2d' / 'Release' / 'frames' / 'a2dvid01' / '00007.jpg').unlink()
+    with pytest.raises(FileNotFoundError, match=r'annotated frame 7 was not extracted: .*/00007\.jpg'):
+        A2DSentencesDataset(data_root=str(tmp_path / 'a2d'), split='train', pipeline=pipeline)

@@ -16,9 +16,10 @@ ALL_CONFIGS = sorted(
 SOC_CONFIGS = [c for c in ALL_CONFIGS if c.startswith('soc/')]
 SYNTHETIC_MAIN = 'synthetic/soc_tiny_1xb8-800it_synthetic-rvos.py'
 # OpenMMLab's {model}_{backbone}[_{pre-training}]_{gpus}xb{batch}-{schedule}_{dataset}[_test-{dataset}]
+# [_{name}-protocol] (a variant scored with another evaluation protocol)
 NAME = re.compile(r'^(?P<model>[a-z0-9]+)_(?P<backbone>[a-z0-9-]+)(_(?P<pre>[a-z0-9-]+))?'
                   r'_(?P<gpus>\d+)xb(?P<batch>\d+)-(?P<length>\d+)(?P<unit>e|it)'
-                  r'_(?P<dataset>[a-z0-9-]+)(_test-(?P<test>[a-z0-9-]+))?\.py$')
+                  r'_(?P<dataset>[a-z0-9-]+)(_test-(?P<test>[a-z0-9-]+))?(_[a-z0-9]+-protocol)?\.py$')
 
 
 def test_swin_t_model_matches_official_size(tiny_text_encoder_cfg):

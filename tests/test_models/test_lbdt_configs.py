@@ -17,7 +17,7 @@ REFERENCE = {'a2d-sentences': (6, 'first', 'key'), 'jhmdb-sentences': (5, 'first
 
 
 def test_lbdt_configs_found():
-    assert len(LBDT_CONFIGS) == 6
+    assert len(LBDT_CONFIGS) == 10  # 6 recipes, 4 of them also with LBDT's evaluation protocol
 
 
 @pytest.mark.parametrize('config', LBDT_CONFIGS)
@@ -26,6 +26,10 @@ def test_lbdt_configs(config):
     assert cfg.model.type == 'LBDT' and cfg.default_scope == 'mmrvos'
     assert cfg.model.transfer.num_layers == (1 if osp.basename(config).startswith('lbdt1_') else 4)
     assert cfg.model.backbone.resnet.depth == 50 and not cfg.model.backbone.resnet.norm_eval
+    protocol = 'lbdt' if config.endswith('_lbdt-protocol.py') else 'all_queries'
+    if 'a2d-sentences' in config:  # A2D-Sentences and JHMDB-Sentences
+        assert cfg.val_evaluator.protocol == cfg.test_evaluator.protocol == protocol
+    config = config.replace('_lbdt-protocol', '')
     test_dataset = config.rsplit('_test-', 1)[1][:-3] if '_test-' in config else config.rsplit('_', 1)[1][:-3]
     offset, fallback, current = REFERENCE[test_dataset]
     sampler, transforms = cfg.test_dataloader.dataset.pipeline[:2]

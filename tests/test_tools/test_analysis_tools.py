@@ -250,3 +250,27 @@ def test_get_flops_counts_params_and_flops(tiny_soc_config, capsys):
     assert 'backbone' in result['params_table'] and 'text_encoder' in result['params_table']
     assert result['flops'] > 0 and result['input_shape'] == (1, 2, 3, 64, 96)
     assert 'backbone' in result['flops_table']
+
+
+def test_benchmark_model_lbdt_per_frame(tmp_path, capsys):
+    """An LBDT config (here the tiny model on A2D-Sentences' pipeline): a missing GloVe file becomes a tiny
+    table of the same width, a missing ResNet checkpoint is dropped, and every frame is segmented with the
+    frame ``inference_cfg.model_test_cfg.ref_offset`` earlier (the config tests only annotated frames)."""
+    root = get_repo_root()
+    config = tmp_path / 'tiny_lbdt_a2d.py'
+    config.write_text(f"""
+_base_ = [{osp.join(root, 'configs/_base_/models/lbdt_tiny.py')!r},
+          {osp.join(root, 'configs/_base_/datasets/lbdt_a2d_sentences.py')!r},
+          {osp.join(root, 'configs/_base_/default_runtime.py')!r}]
+model = dict(text_encoder=dict(glove_path='missing/glove.txt'), test_cfg=dict(key_frames='annotated'),
+             backbone=dict(resnet=dict(init_cfg=dict(
+                 _delete_=True, type='Pretrained', checkpoint='missing/resnet.pth'))))
+inference_cfg = dict(model_test_cfg=dict(key_frames='all', ref_offset=2))
+""")
+    result = _benchmark_json(['model', str(config), '--num-frames', '3', '--height', '24', '--width', '40',
+                              '--warmup', '0', '--repeat', '1'], tmp_path)
+    assert len(result['offline']) == 2
+    assert 'missing/glove.txt' in result['offline'][0] and 'missing/resnet.pth' in result['offline'][1]
+    assert result['input_shape'] == [3, 3, 320, 320]  # LBDT's 320x320 resize
+    assert result['latency_per_frame_s'] == pytest.approx(result['latency_s']['mean'] / 3)
+    assert 'ms per frame' in capsys.readouterr().out

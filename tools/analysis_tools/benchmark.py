@@ -269,8 +269,10 @@ def make_offline(model_cfg: Config, tmp_dir: str) -> List[str]:
 
     A ``RoBERTaTextEncoder`` whose ``model_path`` is not a local folder gets a random RoBERTa of
     roberta-base's size (:data:`ROBERTA_BASE`); one whose tokenizer folder is missing gets the offline tiny
-    tokenizer of :func:`mmrvos.testing.build_tiny_roberta_tokenizer`; a backbone ``pretrained`` file that
-    does not exist is dropped (random initialisation).
+    tokenizer of :func:`mmrvos.testing.build_tiny_roberta_tokenizer`; a ``GloVeTextEncoder`` whose
+    ``glove_path`` is missing gets a tiny random table of that width (``mmrvos.testing.write_tiny_glove``);
+    a backbone ``pretrained`` file or ``Pretrained`` ``init_cfg`` (also of an LBDT ``resnet``) that does not
+    exist is dropped (random initialisation).
     """
     from mmrvos.testing import build_tiny_roberta_tokenizer
 
@@ -286,10 +288,20 @@ def make_offline(model_cfg: Config, tmp_dir: str) -> List[str]:
         if not tokenizer or not osp.isdir(tokenizer):
             text.tokenizer_path = build_tiny_roberta_tokenizer(osp.join(tmp_dir, 'tokenizer'))
             notes.append(f'tokenizer {tokenizer} not found: offline tiny BPE tokenizer (mmrvos.testing)')
+    if text is not None and text.get('type') == 'GloVeTextEncoder' and not osp.isfile(text.glove_path):
+        from mmrvos.testing import write_tiny_glove
+        notes.append(f'text_encoder.glove_path {text.glove_path} not found: tiny random GloVe table '
+                     '(mmrvos.testing; the LSTM is the same size, only the vocabulary is small)')
+        text.glove_path = write_tiny_glove(osp.join(tmp_dir, 'glove.txt'), dim=text.get('word_dims', 300))
     backbone = model_cfg.get('backbone')
     if backbone is not None and backbone.get('pretrained') and not osp.isfile(backbone.pretrained):
         notes.append(f'backbone.pretrained {backbone.pretrained} not found: random initialisation')
         backbone.pretrained = None
+    for part in (backbone, (backbone or {}).get('resnet')):  # mmdet ResNet (LBDT's two streams)
+        init = (part or {}).get('init_cfg')
+        if isinstance(init, dict) and init.get('type') == 'Pretrained' and not osp.isfile(init.checkpoint):
+            notes.append(f'backbone init_cfg checkpoint {init.checkpoint} not found: random initialisation')
+            part.init_cfg = None
     return notes
 
 
@@ -308,9 +320,18 @@ def build_inferencer(args: argparse.Namespace, tmp_dir: str, options: Optional[D
             cfg.merge_from_dict(extra)
     notes = make_offline(cfg.model, tmp_dir)
     if not args.long_video:
+        # LBDT: generated clips name no reference frame and have no annotated frame: segment every frame,
+        # each with the one ref_offset earlier, as the inferencer does
+        infer_cfg = cfg.get('inference_cfg', {}).get('model_test_cfg') or {}
+        if infer_cfg.get('ref_offset') is not None:
+            cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, key_frames='all',
+                                      ref_offset=infer_cfg['ref_offset'])
         cfg.inference_cfg = dict(cfg.get('inference_cfg', {}), model_test_cfg=None)
     torch.manual_seed(0)
-    return RVOSInferencer(cfg, args.checkpoint, device=args.device, show_progress=False), notes
+    inferencer = RVOSInferencer(cfg, args.checkpoint, device=args.device, show_progress=False)
+    if cfg.model.get('text_encoder', {}).get('type') == 'GloVeTextEncoder':
+        inferencer.model.text_encoder.table  # read the word table now, while tmp_dir exists
+    return inferencer, notes
 
 
 def clip_call(inferencer, args: argparse.Namespace, precision: str) -> Callable[[], object]:
@@ -361,7 +382,8 @@ def benchmark_clip(inferencer, args: argparse.Namespace) -> Dict:
         batch=len(args.texts), texts=args.texts, step=args.step, precision=args.precision,
         compile=f'backbone ({args.compile_backend})' if args.compile else None, warmup=args.warmup,
         repeat=args.repeat, latency_s=latency, seconds=timing['seconds'], load_avg=timing['load_avg'],
-        fps=num_frames / latency['mean'], peak_memory_mib=peak,
+        fps=num_frames / latency['mean'], latency_per_frame_s=latency['mean'] / num_frames,
+        peak_memory_mib=peak,
         peak_rss_mib=memory.rss_peak_mib, rss_growth_mib=memory.rss_mib, peak_cuda_mib=memory.cuda_mib,
         params=sum(p.numel() for p in model.parameters()))
 
@@ -589,7 +611,7 @@ def run_model(args: argparse.Namespace) -> Dict:
     print(f'latency per clip: mean {lat["mean"] * 1000:.1f} ms, median {lat["median"] * 1000:.1f}, '
           f'std {lat["std"] * 1000:.1f}, min {lat["min"] * 1000:.1f} ({args.repeat} runs after {args.warmup} '
           f'warm-up; 1-min load average before the runs: {", ".join(_fmt(v, ".2f") for v in r["load_avg"])})')
-    print(f'FPS: {r["fps"]:.2f}')
+    print(f'FPS: {r["fps"]:.2f} ({r["latency_per_frame_s"] * 1000:.1f} ms per frame)')
     print(f'peak memory: {_fmt(r["peak_memory_mib"])} MiB (RSS {_fmt(r["peak_rss_mib"])}, '
           f'+{_fmt(r["rss_growth_mib"])} during the runs; CUDA {_fmt(r["peak_cuda_mib"])})')
     return result

@@ -41,7 +41,11 @@ class RVOSClipSample(BaseTransform):
       the first frame (``ref_fallback='first'``) or ``t + ref_offset`` (``'forward'``, Ref-DAVIS17).
       The clip is the current frames followed by the references not among them; only current frames
       keep ground truth (``has_gt``), and every frame gets ``ref_clip_index``, the position of its
-      reference in the clip (an added reference frame refers to itself).
+      reference in the clip (an added reference frame refers to itself). With ``ref_by='name'`` the
+      offset counts in frame numbers (the file stems, as the official loaders name the file
+      ``t - k``): a reference inside the video that is not among the frames on disk is an error naming
+      the video and the expected file; with ``ref_by='index'`` (default) it counts in positions of the
+      frame list (Ref-YouTube-VOS, whose released frames are every 5th).
 
     Args:
         num_frames (int, optional): clip length. Defaults to None.
@@ -49,26 +53,54 @@ class RVOSClipSample(BaseTransform):
         current_frames (str): ``'key'`` or ``'all'`` (``'reference'`` sampling). Defaults to ``'key'``.
         ref_offset (int): frames between a current frame and its reference. Defaults to 1.
         ref_fallback (str): ``'first'`` or ``'forward'``. Defaults to ``'first'``.
+        ref_by (str): ``'index'`` (frame-list positions) or ``'name'`` (frame numbers of the file stems).
+            Defaults to ``'index'``.
     """
 
     def __init__(self, num_frames: Optional[int] = None, sampling: str = 'given', current_frames: str = 'key',
-                 ref_offset: int = 1, ref_fallback: str = 'first'):
+                 ref_offset: int = 1, ref_fallback: str = 'first', ref_by: str = 'index'):
         assert sampling in ('given', 'local_global', 'reference'), f'unknown sampling {sampling}'
         assert sampling != 'local_global' or (num_frames or 0) > 0, 'local_global sampling needs num_frames'
         assert current_frames in ('key', 'all'), f'unknown current_frames {current_frames}'
         assert ref_fallback in ('first', 'forward'), f'unknown ref_fallback {ref_fallback}'
         assert ref_offset >= 0, f'ref_offset must be >= 0, got {ref_offset}'
+        assert ref_by in ('index', 'name'), f'unknown ref_by {ref_by}'
         self.num_frames = num_frames
         self.sampling = sampling
         self.current_frames = current_frames
         self.ref_offset = ref_offset
         self.ref_fallback = ref_fallback
+        self.ref_by = ref_by
 
     def reference_of(self, frame_id: int, video_length: int) -> int:
         """Index of the reference frame of frame ``frame_id`` (``'reference'`` sampling)."""
         if frame_id - self.ref_offset >= 0:
             return frame_id - self.ref_offset
         return min(frame_id + self.ref_offset, video_length - 1) if self.ref_fallback == 'forward' else 0
+
+    def reference_by_name(self, frame_id: int, results: dict) -> int:
+        """Index of the reference of frame ``frame_id`` counted in frame numbers (``ref_by='name'``).
+
+        The reference of frame ``n`` (file stem) is frame ``n - ref_offset``; before the video's first
+        frame, the first frame (``'first'``) or frame ``n + ref_offset`` (``'forward'``). A reference that
+        is not among the frames is a FileNotFoundError naming the video and the expected file.
+        """
+        names = results['frame_names']
+        stem, first = names[frame_id], names[0]
+        if not (stem.isdigit() and first.isdigit()):
+            raise ValueError(f'video {results["video_id"]}: ref_by=\'name\' needs numbered frames, got '
+                             f'{first!r}, {stem!r}')
+        number = int(stem) - self.ref_offset
+        if number < int(first):
+            if self.ref_fallback == 'first':
+                return 0
+            number = int(stem) + self.ref_offset
+        name = f'{number:0{len(stem)}d}'
+        if name not in names:
+            path = osp.join(results['img_dir'], name + results['img_suffix'])
+            raise FileNotFoundError(f'video {results["video_id"]}: the reference frame of frame {stem} '
+                                    f'({self.ref_offset} frames away) does not exist: {path}')
+        return names.index(name)
 
     def reference_clip(self, results: dict) -> Tuple[List[int], List[int], Optional[int]]:
         """Frames, per-frame reference positions and the key position of a ``'reference'`` clip."""
@@ -91,7 +123,8 @@ class RVOSClipSample(BaseTransform):
         clip = list(ids)
         refs = []
         for frame_id in ids:
-            ref = self.reference_of(frame_id, video_length)
+            ref = self.reference_by_name(frame_id, results) if self.ref_by == 'name' \
+                else self.reference_of(frame_id, video_length)
             if ref not in clip:
                 clip.append(ref)
             refs.append(clip.index(ref))
@@ -182,5 +215,6 @@ class RVOSClipSample(BaseTransform):
 
     def __repr__(self) -> str:
         ref = (f', current_frames={self.current_frames!r}, ref_offset={self.ref_offset}, '
-               f'ref_fallback={self.ref_fallback!r}') if self.sampling == 'reference' else ''
+               f'ref_fallback={self.ref_fallback!r}, ref_by={self.ref_by!r}')
+        ref = ref if self.sampling == 'reference' else ''
         return f'{self.__class__.__name__}(num_frames={self.num_frames}, sampling={self.sampling!r}{ref})'

@@ -2,9 +2,14 @@
 from .a2d_measures import (
                            AP_NAMES,
                            DEFAULT_IOU_THRESHOLDS,
+                           LBDT_GT_SIZE,
+                           LBDT_MAP_THRESHOLDS,
                            build_coco_gt,
                            coco_mask_ap,
                            encode_mask,
+                           lbdt_frame_measures,
+                           lbdt_resample_gt,
+                           lbdt_summary,
                            mask_iou_float32,
                            precision_at_k_and_iou,
 )
@@ -41,5 +46,6 @@ __all__ = [
     'summarize_davis_objects', 'expression_jf', 'summarize_expressions', 'mask_iou_float32', 'encode_mask',
     'build_coco_gt', 'coco_mask_ap', 'precision_at_k_and_iou', 'AP_NAMES', 'DEFAULT_IOU_THRESHOLDS',
     'read_index_png', 'read_binary_png', 'read_index_sequence', 'read_binary_sequence', 'read_davis_gt',
-    'decode_rle', 'decode_rle_union', 'write_binary_png'
+    'decode_rle', 'decode_rle_union', 'write_binary_png', 'LBDT_GT_SIZE', 'LBDT_MAP_THRESHOLDS',
+    'lbdt_resample_gt', 'lbdt_frame_measures', 'lbdt_summary'
 ]

@@ -140,8 +140,10 @@ class LBDT(BaseDetector):
         return self.extract_feat(inputs[clips, frames], inputs[clips, refs], texts)
 
     def _forward(self, inputs: Tensor, data_samples: TrackSampleList) -> Tensor:
-        """(P, 1, H, W) mask logits of every frame that has a reference, in clip then frame order."""
-        return self._run_pairs(inputs, data_samples, self._pairs(data_samples, annotated_only=False))
+        """(P, 1, H, W) mask logits of every frame with its reference (``ref_clip_index``, else
+        ``test_cfg.ref_offset`` frames earlier), in clip then frame order."""
+        pairs = self._pairs(data_samples, annotated_only=False, fallback=True)
+        return self._run_pairs(inputs, data_samples, pairs)
 
     def loss(self, inputs: Tensor, data_samples: TrackSampleList) -> Dict[str, Tensor]:
         """Losses of the annotated frames.
