@@ -33,6 +33,9 @@ def test_key_frame_and_reference():
     assert out['frame_id'] == [4, 2] and out['has_gt'] == [True, False]
     with pytest.raises(ValueError, match='video v expression 0: no frame with ground truth'):
         sampler(_info(gt_frame_ids=[]))
+    # the first frame is its own reference: still a clip of two frames, so that clips batch together
+    out = sampler(_info(anchor_frame_id=0))
+    assert out['frame_id'] == [0, 0] and out['ref_clip_index'] == [1, 1] and out['has_gt'] == [True, False]
 
 
 def test_every_frame_with_its_reference():

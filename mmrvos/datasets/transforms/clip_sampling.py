@@ -125,9 +125,13 @@ class RVOSClipSample(BaseTransform):
         for frame_id in ids:
             ref = self.reference_by_name(frame_id, results) if self.ref_by == 'name' \
                 else self.reference_of(frame_id, video_length)
-            if ref not in clip:
+            if ref not in clip or self.current_frames == 'key':
+                # a key clip is always (current, reference), also where the reference is the current frame
+                # itself (the first frame with the 'first' fallback): a batch stacks clips of one length
                 clip.append(ref)
-            refs.append(clip.index(ref))
+                refs.append(len(clip) - 1)
+            else:
+                refs.append(clip.index(ref))
         refs += list(range(len(ids), len(clip)))  # added references refer to themselves
         return clip, refs, key_index
 
