@@ -66,7 +66,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     table = chance_jf(args.root, args.split)
     print(f'chance (a random object of the video), split {args.split} of {args.root}')
     for kind, row in table.items():
-        print(f'{kind:<12}J&F {row["J&F"]:.3f}  J {row["J"]:.3f}  F {row["F"]:.3f}  n {row["num_expressions"]}')
+        print(f'{kind:<12}J&F {row["J&F"]:.3f}  J {row["J"]:.3f}  F {row["F"]:.3f}  '
+              f'n {row["num_expressions"]}')
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(table, f, indent=1)
