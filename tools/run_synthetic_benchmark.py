@@ -3,15 +3,18 @@
 
     python tools/run_synthetic_benchmark.py                 # generate, train, test, render (~10-15 min)
     python tools/run_synthetic_benchmark.py --ablation      # ... and the frame-level model (no VOC)
-    python tools/run_synthetic_benchmark.py --tokenizer-only  # only the tokenizer the synthetic configs load
+    python tools/run_synthetic_benchmark.py --config configs/synthetic/lbdt_tiny_1xb16-800it_synthetic-rvos.py
+    python tools/run_synthetic_benchmark.py --tokenizer-only  # only the text files the synthetic configs load
 
 Steps (each one uses the toolbox's ordinary entry points, so this is also a smoke test of them):
 
 1. ``tools/dataset_converters/make_synthetic_rvos.py`` writes the videos in the Ref-YouTube-VOS layout
    (skipped when ``--data-root`` already holds them with the same arguments);
-2. a byte-level BPE tokenizer for the tiny random RoBERTa is trained on the generator's
-   ``sentences.txt`` into ``<data-root>/tiny_roberta`` (deterministic; skipped when present);
-3. ``tools/train.py`` trains the tiny SOC of ``configs/synthetic/``;
+2. the text files of the config's text encoder: for SOC's tiny random RoBERTa a byte-level BPE tokenizer
+   trained on the generator's ``sentences.txt`` into ``<data-root>/tiny_roberta``; for LBDT's GloVe + LSTM a
+   word table of random 16-d vectors (seed 0) of the words of ``vocab.txt`` in
+   ``<data-root>/tiny_glove/glove.16d.txt`` (both deterministic; skipped when built from the same text);
+3. ``tools/train.py`` trains the config (the tiny SOC of ``configs/synthetic/`` by default);
 4. ``tools/test.py`` predicts every held-out valid expression and scores J&F (``RefYouTubeVOSMetric``);
    ``tools/evaluate_predictions.py`` re-scores the written PNGs per expression, grouped here by the
    expression kind (appearance / motion) of ``expression_kinds.json``;
@@ -34,6 +37,8 @@ MAIN_CONFIG = 'configs/synthetic/soc_tiny_1xb8-800it_synthetic-rvos.py'
 ABLATION_CONFIG = 'configs/synthetic/soc_tiny-frame-level_1xb8-800it_synthetic-rvos.py'
 TOKENIZER_DIR = 'tiny_roberta'
 TOKENIZER_VOCAB = 512  # a byte-level BPE of this size keeps one token per generator word
+GLOVE_FILE = 'tiny_glove/glove.16d.txt'  # LBDT's word table: random 16-d vectors of vocab.txt's words
+GLOVE_DIMS = 16
 KINDS = ('appearance', 'motion')
 
 
@@ -65,8 +70,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads per process (1 is fastest on a busy 2-core machine)')
     parser.add_argument('--tokenizer-only', action='store_true',
-                        help='only build <data-root>/tiny_roberta, the tokenizer the synthetic configs '
-                        'load, from the generated <data-root>/sentences.txt, then exit')
+                        help='only build the text files the synthetic configs load, then exit: '
+                        f'<data-root>/{TOKENIZER_DIR} (SOC) from the generated sentences.txt and '
+                        f'<data-root>/{GLOVE_FILE} (LBDT) from vocab.txt')
     parser.add_argument('--skip-train', action='store_true',
                         help='reuse the last checkpoint of the work dir instead of training')
     parser.add_argument('--render-video', default=None,
@@ -141,10 +147,45 @@ def build_tokenizer(data_root: str) -> str:
     return out
 
 
-def data_options(args: argparse.Namespace, pred_dir: str) -> List[str]:
+def build_word_table(data_root: str) -> str:
+    """Write LBDT's GloVe-format word table of the generator's ``vocab.txt`` (random vectors, seed 0)
+    unless it was written from the same words."""
+    import hashlib
+
+    from mmrvos.testing import write_tiny_glove
+    vocab = osp.join(data_root, 'vocab.txt')
+    if not osp.isfile(vocab):
+        raise SystemExit(f'error: no {vocab}: generate the data first (this script without --tokenizer-only, '
+                         'or tools/dataset_converters/make_synthetic_rvos.py)')
+    with open(vocab) as f:
+        words = f.read().split()
+    digest = hashlib.sha256(('%d\n' % GLOVE_DIMS + '\n'.join(words)).encode()).hexdigest()
+    out = osp.join(data_root, GLOVE_FILE)
+    stamp = out + '.sha256'
+    if osp.isfile(out) and osp.isfile(stamp) and open(stamp).read().strip() == digest:
+        print(f'{out}: already written from {vocab}')
+        return out
+    os.makedirs(osp.dirname(out), exist_ok=True)
+    if osp.isfile(out + '.pt'):  # GloVeTextEncoder's tensor cache of an older table
+        os.remove(out + '.pt')
+    write_tiny_glove(out, dim=GLOVE_DIMS, words=words, seed=0)
+    with open(stamp, 'w') as f:
+        f.write(digest + '\n')
+    print(f'word table written to {out} ({len(words)} words, {GLOVE_DIMS}-d)')
+    return out
+
+
+def text_encoder_type(config: str) -> str:
+    """``model.text_encoder.type`` of a config (which text files it needs)."""
+    from mmengine.config import Config
+    return Config.fromfile(osp.join(ROOT, config)).model.text_encoder.type  # join keeps an absolute path
+
+
+def data_options(args: argparse.Namespace, pred_dir: str, encoder: str) -> List[str]:
     root = args.data_root.rstrip('/') + '/'
-    return [f'train_dataloader.dataset.data_root={root}', f'test_dataloader.dataset.data_root={root}',
-            f'model.text_encoder.tokenizer_path={root}{TOKENIZER_DIR}',
+    text = (f'model.text_encoder.glove_path={root}{GLOVE_FILE}' if encoder == 'GloVeTextEncoder' else
+            f'model.text_encoder.tokenizer_path={root}{TOKENIZER_DIR}')
+    return [f'train_dataloader.dataset.data_root={root}', f'test_dataloader.dataset.data_root={root}', text,
             f'test_evaluator.outfile_prefix={pred_dir}', *args.cfg_options]
 
 
@@ -232,7 +273,7 @@ def run_config(args: argparse.Namespace, config: str, env: Dict[str, str]) -> Di
     name = osp.splitext(osp.basename(config))[0]
     work_dir = osp.abspath(osp.join(args.work_dir, name))
     pred_dir = osp.join(work_dir, 'valid_predictions')
-    options = data_options(args, pred_dir)
+    options = data_options(args, pred_dir, text_encoder_type(config))
     if not args.skip_train:
         with Step(f'train {name}'):
             train_opts = options + ([f'train_cfg.max_iters={args.max_iters}'] if args.max_iters else [])
@@ -282,6 +323,7 @@ def print_summary(results: List[Dict], data_root: str, total: float) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.time()
+    Step.times.clear()  # the steps of this run only (main may run several times in one process)
     env = dict(os.environ)
     # torch's intra-op threads spin-wait: on a machine whose cores are busy, 1 thread is several times faster
     for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
@@ -289,12 +331,18 @@ def main(argv=None) -> int:
     env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
     if args.tokenizer_only:
         build_tokenizer(args.data_root)
+        build_word_table(args.data_root)
         return 0
     with Step('generate'):
         generate(args, env)
-    with Step('tokenizer'):
-        build_tokenizer(args.data_root)
     configs = [args.config] + ([ABLATION_CONFIG] if args.ablation else [])
+    encoders = {text_encoder_type(config) for config in configs}
+    if encoders - {'GloVeTextEncoder'}:
+        with Step('tokenizer'):
+            build_tokenizer(args.data_root)
+    if 'GloVeTextEncoder' in encoders:
+        with Step('word table'):
+            build_word_table(args.data_root)
     results = [run_config(args, config, env) for config in configs]
     summary_path = osp.join(args.work_dir, 'summary.json')
     with open(summary_path, 'w') as f:

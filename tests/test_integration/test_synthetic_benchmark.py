@@ -1,6 +1,7 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-"""The README's main command in miniature: generate a few synthetic videos, train the tiny SOC for a
-few iterations, test it with J&F per expression kind and render a valid video with the demo."""
+"""The README's main command in miniature: generate a few synthetic videos, train the tiny SOC (and the tiny
+LBDT, on the same data) for a few iterations, test it with J&F per expression kind and render a valid video
+with the demo."""
 import glob
 import json
 import os.path as osp
@@ -17,6 +18,16 @@ import run_synthetic_benchmark  # noqa: E402
 pytestmark = pytest.mark.slow  # end to end (processes, training): `make test-fast` skips it
 
 MAX_ITERS = 24
+LBDT_CONFIG = 'configs/synthetic/lbdt_tiny_1xb16-800it_synthetic-rvos.py'
+# the generator's arguments of both runs (the LBDT run reuses the SOC run's data)
+GENERATOR_ARGS = ['--num-train', '4', '--num-valid', '2', '--objects', '3', '3']
+# a run shorter than the config's 30-iteration warm-up moves it (the cosine ends at max_iters)
+SHORT_RUN_OPTIONS = [
+    'param_scheduler.0.end=8', 'param_scheduler.1.begin=8', 'default_hooks.logger.interval=1',
+    'log_processor.window_size=1', 'train_dataloader.num_workers=0',
+    'train_dataloader.persistent_workers=False', 'test_dataloader.num_workers=0',
+    'test_dataloader.persistent_workers=False'
+]
 
 
 def _losses(work_dir: str):
@@ -32,19 +43,32 @@ def _losses(work_dir: str):
 def benchmark_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('synthetic')
     data_root, work_dir = str(tmp / 'data'), str(tmp / 'work')
+    return _run_command(data_root, work_dir)
+
+
+def _run_command(data_root: str, work_dir: str, config_args=(), options=()):
+    """run_synthetic_benchmark.main on the miniature data for MAX_ITERS iterations; (data root, work dir,
+    summary)."""
     code = run_synthetic_benchmark.main([
-        '--data-root', data_root, '--work-dir', work_dir, '--num-train', '4', '--num-valid', '2',
-        '--objects', '3', '3', '--max-iters', str(MAX_ITERS),
-        # a run shorter than the config's 30-iteration warm-up moves it (the cosine ends at max_iters)
-        '--cfg-options', 'param_scheduler.0.end=8', 'param_scheduler.1.begin=8',
-        'default_hooks.logger.interval=1', 'log_processor.window_size=1',
-        'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False', 'test_dataloader.num_workers=0',
-        'test_dataloader.persistent_workers=False'
+        '--data-root', data_root, '--work-dir', work_dir, *config_args, *GENERATOR_ARGS, '--max-iters',
+        str(MAX_ITERS), '--cfg-options', *SHORT_RUN_OPTIONS, *options
     ])
     assert code == 0
     with open(osp.join(work_dir, 'summary.json')) as f:
         return data_root, work_dir, json.load(f)
+
+
+@pytest.fixture(scope='module')
+def lbdt_run(benchmark_run, tmp_path_factory):
+    """The same command with the tiny LBDT config, on the SOC run's data (4 samples per iteration)."""
+    return _run_command(benchmark_run[0], str(tmp_path_factory.mktemp('synthetic_lbdt')),
+                        ['--config', LBDT_CONFIG], ['train_dataloader.batch_size=4'])
+
+
+@pytest.fixture(params=['soc', 'lbdt'])
+def any_run(request):
+    """Each model's run of the command: the tests that hold for every config."""
+    return request.getfixturevalue('benchmark_run' if request.param == 'soc' else 'lbdt_run')
 
 
 def test_data_and_tokenizer(benchmark_run):
@@ -76,16 +100,33 @@ def test_tokenizer_deterministic(benchmark_run, tmp_path):
         assert f1.read() == f2.read()
 
 
-def test_loss_falls(benchmark_run):
-    _, _, summary = benchmark_run
+def test_word_table(lbdt_run):
+    """The LBDT run wrote a 16-d GloVe-format table of the generator's words, once."""
+    data_root, _, summary = lbdt_run
+    assert summary['results'][0]['config'] == LBDT_CONFIG and 'word table' in summary['times']
+    assert 'tokenizer' not in summary['times']  # LBDT needs no tokenizer
+    path = osp.join(data_root, run_synthetic_benchmark.GLOVE_FILE)
+    with open(osp.join(data_root, 'vocab.txt')) as f:
+        words = f.read().split()
+    with open(path) as f:
+        rows = [line.split() for line in f]
+    assert [r[0] for r in rows] == words
+    assert all(len(r) == 1 + run_synthetic_benchmark.GLOVE_DIMS for r in rows)
+    before = osp.getmtime(path)
+    run_synthetic_benchmark.build_word_table(data_root)
+    assert osp.getmtime(path) == before
+
+
+def test_loss_falls(any_run):
+    _, _, summary = any_run
     losses = _losses(summary['results'][0]['work_dir'])
     assert len(losses) == MAX_ITERS
     first, last = sum(losses[:4]) / 4, sum(losses[-4:]) / 4
     assert last < 0.9 * first, losses
 
 
-def test_metrics_per_kind(benchmark_run):
-    data_root, _, summary = benchmark_run
+def test_metrics_per_kind(any_run):
+    data_root, _, summary = any_run
     result = summary['results'][0]
     with open(osp.join(data_root, 'meta_expressions', 'valid', 'expression_kinds.json')) as f:
         kinds = json.load(f)['videos']
@@ -111,8 +152,8 @@ def test_metrics_per_kind(benchmark_run):
     assert len(pngs) == num_frames
 
 
-def test_overlay_rendered(benchmark_run):
-    data_root, _, summary = benchmark_run
+def test_overlay_rendered(any_run):
+    data_root, _, summary = any_run
     demo = summary['results'][0]['demo']
     num_frames = len(glob.glob(osp.join(data_root, 'valid', 'JPEGImages', demo['video'], '*.jpg')))
     cap = cv2.VideoCapture(demo['overlay'])

@@ -137,14 +137,26 @@ def test_tiny_test_model_is_the_synthetic_model(tiny_text_encoder_cfg):
 
 
 @pytest.mark.parametrize('config', [c for c in ALL_CONFIGS if c.startswith('synthetic/')])
-def test_synthetic_models_build(config, tiny_text_encoder_cfg):
+def test_synthetic_models_build(config, tiny_text_encoder_cfg, tmp_path):
     """The synthetic configs resize to the generated frame size, and their models build (with the tests'
-    tokenizer in place of the generated one)."""
+    tokenizer or word table in place of the generated one)."""
     full = get_config(config)
     for pipeline in (full.train_dataloader.dataset.pipeline, full.test_dataloader.dataset.pipeline):
         # the base pipelines with the generator's frame size
         assert [t.scale for t in pipeline[1].transforms if t.type == 'Resize'] == [(160, 96)]
     cfg = full.model
+    if cfg.type == 'LBDT':
+        from mmrvos.testing import write_tiny_glove
+        # the word table that tools/run_synthetic_benchmark.py writes from the generator's vocabulary
+        assert cfg.text_encoder.glove_path == 'data/synthetic_rvos/tiny_glove/glove.16d.txt'
+        cfg.text_encoder.glove_path = write_tiny_glove(str(tmp_path / 'glove.txt'), dim=16)
+        model = MODELS.build(cfg)
+        assert model.backbone.out_channels == [8, 16, 32, 64] and model.text_encoder.word_dims == 16
+        # every current frame has its reference ref_offset frames away, in training and at test time
+        samplers = [full.train_dataloader.dataset.pipeline[0], full.test_dataloader.dataset.pipeline[0]]
+        assert all(s.sampling == 'reference' and s.ref_offset == cfg.test_cfg.ref_offset for s in samplers)
+        assert full.inference_cfg.model_test_cfg.ref_offset == cfg.test_cfg.ref_offset
+        return
     cfg.text_encoder.tokenizer_path = tiny_text_encoder_cfg['tokenizer_path']
     model = MODELS.build(cfg)
     assert model.backbone.out_channels == [16, 32, 64, 128]

@@ -100,3 +100,24 @@ def test_grounding_bound_trains_on_a_generated_dataset(tmp_path, capsys):
     os.remove(osp.join(root, 'valid', 'synthetic_scenes.json'))
     with pytest.raises(FileNotFoundError, match='synthetic_scenes.json not found'):
         bound.main([root, '--steps', '0'])
+
+
+def test_chance_jf(tmp_path):
+    """chance_jf.py: with 3 objects that rarely overlap, a random object's masks score J about 1/3."""
+    from mmrvos.datasets.synthetic import SyntheticRVOSConfig, generate_dataset
+    chance = _load('chance_jf')
+    root = str(tmp_path / 'data')
+    generate_dataset(root, num_train=1, num_valid=3, seed=3,
+                     cfg=SyntheticRVOSConfig(num_frames=(8, 8), num_objects=(3, 3)))
+    out = str(tmp_path / 'chance.json')
+    assert chance.main([root, '--json', out]) == 0
+    table = json.load(open(out))
+    kinds = json.load(open(osp.join(root, 'meta_expressions', 'valid', 'expression_kinds.json')))['videos']
+    assert table['all']['num_expressions'] == sum(len(e) for e in kinds.values())
+    assert sum(table[k]['num_expressions'] for k in ('appearance', 'motion') if k in table) == \
+        table['all']['num_expressions']
+    assert 1 / 3 <= table['all']['J'] < 0.4
+    assert table['all']['J&F'] == pytest.approx((table['all']['J'] + table['all']['F']) / 2)
+    os.remove(osp.join(root, 'valid', 'meta.json'))
+    with pytest.raises(FileNotFoundError, match='meta.json not found'):
+        chance.chance_jf(root)

@@ -136,7 +136,13 @@ def test_synthetic_tokenizer_command_and_the_missing_tokenizer_message(tmp_path)
         tool.main(['--tokenizer-only', '--data-root', str(data_root)])
     data_root.mkdir()
     (data_root / 'sentences.txt').write_text('the red cube moving left\nthe small blue ball\n')
+    (data_root / 'vocab.txt').write_text('ball blue cube left moving red small the\n')
     assert tool.main(['--tokenizer-only', '--data-root', str(data_root)]) == 0
     encoder = MODELS.build(dict(text_encoder, tokenizer_path=str(data_root / 'tiny_roberta')))
     tokens = encoder.tokenizer(['the red cube'])['input_ids'][0]
     assert tokens[0] == 0 and tokens[-1] == 2 and max(tokens) < text_encoder['model_config']['vocab_size']
+    # ... and LBDT's word table of vocab.txt, which the LBDT config then loads: every word has a vector
+    glove = get_config('synthetic/lbdt_tiny_1xb16-800it_synthetic-rvos.py').model.text_encoder.to_dict()
+    encoder = MODELS.build(dict(glove, glove_path=str(data_root / tool.GLOVE_FILE)))
+    words, padding = encoder.embed_words(['the small blue ball'])
+    assert not padding[0, :4].any() and words[0, :4].abs().sum(1).gt(0).all()
