@@ -105,3 +105,24 @@ def test_tiny_lbdt_overfits_one_clip(tiny_lbdt):
                 break
     assert iou >= 0.9, f'mask IoU {iou:.3f} after {step + 1} steps ({time.process_time() - start:.0f} s CPU)'
     assert time.process_time() - start < 60
+
+
+def test_lbdt_with_the_roberta_text_encoder(tmp_path):
+    """Issue 14: LBDT with RoBERTa instead of GloVe + LSTM, through the existing RoBERTaTextEncoder (same
+    outputs: words, their mask and positions, a sentence feature of the model width)."""
+    from mmrvos.testing import build_tiny_text_encoder_cfg
+    cfg = tiny_lbdt_cfg(write_tiny_glove(str(tmp_path / 'glove.txt'), dim=16))
+    cfg['text_encoder'] = build_tiny_text_encoder_cfg(str(tmp_path / 'tiny_roberta'),
+                                                      embed_dims=cfg['text_encoder']['embed_dims'])
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    batch = model.data_preprocessor(_pair_clips(), True)
+    losses = model.loss(**batch)
+    sum(losses.values()).backward()
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert model.text_encoder.text_proj.fc.weight.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():
+        results = model.predict(**model.data_preprocessor(_pair_clips(batch_size=1, annotated=(0, 1)), False))
+    assert results[0][1].pred_track_instances.masks.shape[-2:] == (64, 64)
