@@ -16,3 +16,10 @@ def test_inference_autocast():
     assert check_precision('bf16') == 'bf16'
     with pytest.raises(ValueError, match="inference_cfg.precision must be one of .*'fp16'"):
         check_precision('fp16', 'inference_cfg.precision')
+
+
+def test_benchmark_precisions_are_the_autocast_table():
+    from mmrvos.testing import load_script
+    from mmrvos.utils import AUTOCAST_DTYPES, INFERENCE_PRECISIONS
+    assert load_script('tools/analysis_tools/benchmark.py').PRECISIONS == tuple(AUTOCAST_DTYPES)
+    assert set(INFERENCE_PRECISIONS) <= set(AUTOCAST_DTYPES)

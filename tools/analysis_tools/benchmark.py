@@ -48,7 +48,6 @@ import tempfile
 import time
 import tracemalloc
 from collections import defaultdict
-from contextlib import ExitStack
 from typing import Callable, Dict, List, Optional
 
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
@@ -57,7 +56,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
-PRECISIONS = {'fp32': None, 'fp16': torch.float16, 'bf16': torch.bfloat16}
+#: the keys of mmrvos.utils.AUTOCAST_DTYPES (not imported here: the data and metric modes need no mmrvos)
+PRECISIONS = ('fp32', 'fp16', 'bf16')
 #: ``RobertaConfig`` of roberta-base where it differs from transformers' defaults (hidden 768, 12 layers)
 ROBERTA_BASE = dict(vocab_size=50265, max_position_embeddings=514, type_vocab_size=1, layer_norm_eps=1e-5,
                     pad_token_id=1, bos_token_id=0, eos_token_id=2)
@@ -70,7 +70,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     model.add_argument('config', help='model config file')
     model.add_argument('--checkpoint', default=None, help='checkpoint (random weights if omitted)')
     model.add_argument('--device', default='cpu', help='cpu, cuda, cuda:0, ...')
-    model.add_argument('--precision', choices=tuple(PRECISIONS), default='fp32',
+    model.add_argument('--precision', choices=PRECISIONS, default='fp32',
                        help='fp16 / bf16: the forward under torch.autocast; fp32: no autocast')
     model.add_argument('--compile', action='store_true',
                        help='torch.compile the backbone (in place; the warm-up runs compile it)')
@@ -87,7 +87,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                        help='also build a reference model with these settings (e.g. '
                        'model.backbone.sdpa_attention=False) and the same weights, time it and the model '
                        'alternately, and compare their outputs')
-    model.add_argument('--reference-precision', choices=tuple(PRECISIONS), default=None,
+    model.add_argument('--reference-precision', choices=PRECISIONS, default=None,
                        help='precision of the reference model (default --precision); alone it compares two '
                        'precisions of one model')
     model.add_argument('--texts', nargs='+', default=['the object moving to the right'],
@@ -350,13 +350,10 @@ def clip_call(inferencer, args: argparse.Namespace, precision: str) -> Callable[
         call = lambda: step(data['inputs'], data['data_samples'])  # noqa: E731
     else:
         call = lambda: model.test_step(data)  # noqa: E731
-    dtype = PRECISIONS[precision]
+    from mmrvos.utils import autocast_context
 
     def run():
-        with ExitStack() as stack:
-            stack.enter_context(torch.no_grad())
-            if dtype is not None:
-                stack.enter_context(torch.autocast(torch.device(args.device).type, dtype=dtype))
+        with torch.no_grad(), autocast_context(precision, args.device):
             return call()
 
     run.num_frames, run.input_shape = num_frames, input_shape
