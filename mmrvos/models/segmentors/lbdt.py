@@ -4,7 +4,6 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmdet.models.detectors import BaseDetector
 from mmdet.structures import TrackSampleList
 from mmdet.structures.mask import mask2bbox
 from mmengine.registry import DefaultScope
@@ -13,9 +12,12 @@ from torch import Tensor, nn
 
 from mmrvos.registry import MODELS
 
+from ..heads.clip_gt import describe_clip
+from .base import BaseRVOSSegmentor
+
 
 @MODELS.register_module()
-class LBDT(BaseDetector):
+class LBDT(BaseRVOSSegmentor):
     """LBDT: Language-Bridged Duplex Transfer for referring video object segmentation.
 
     `Language-Bridged Spatial-Temporal Interaction for Referring Video Object Segmentation
@@ -29,9 +31,10 @@ class LBDT(BaseDetector):
         after res4 and res5: Language-Bridged Duplex Transfer (both streams, through the words)
         res2..res5 of both streams + sentence --> decoder with BCA --> (B, 1, H, W) mask logits
 
-    mmdet's ``BaseDetector`` dispatches ``forward(inputs, data_samples, mode)`` to :meth:`loss`,
-    :meth:`predict` or :meth:`_forward`. Every predicted frame is paired with a reference frame of the same
-    clip: frame ``t`` of a ``TrackDataSample`` names it in its metainfo ``ref_clip_index`` (written by
+    :class:`BaseRVOSSegmentor` dispatches ``forward(inputs, data_samples, mode)`` to :meth:`loss`,
+    :meth:`predict` or :meth:`_forward` and holds the data-sample helpers. Every predicted frame is paired
+    with a reference frame of the same clip: frame ``t`` of a ``TrackDataSample`` names it in its metainfo
+    ``ref_clip_index`` (written by
     ``RVOSClipSample`` with ``sampling='reference'``). Training uses the frames with ``has_gt``; at test time
     ``test_cfg.key_frames`` is ``'all'`` (default: every frame, each with its own reference) or
     ``'annotated'`` (frames with ``has_gt``; the others get empty predictions).
@@ -116,8 +119,7 @@ class LBDT(BaseDetector):
                 if ref is None and offset is not None:
                     ref = max(t - offset, 0)
                 if ref is None or not 0 <= ref < len(sample):
-                    raise KeyError(f'video {sample.metainfo.get("video_id", "?")}, expression '
-                                   f'{sample.metainfo.get("exp_id", "?")}, frame {meta.get("frame_id", t)}: '
+                    raise KeyError(f'{describe_clip(sample)}, frame {meta.get("frame_id", t)}: '
                                    f'reference frame ref_clip_index={ref} is not a frame of the clip '
                                    f'(0..{len(sample) - 1}); sample clips with RVOSClipSample(sampling='
                                    "'reference')")
@@ -130,13 +132,8 @@ class LBDT(BaseDetector):
         if inputs.dim() != 5:
             raise ValueError(f'LBDT expects (N, T, C, H, W) clips, got {tuple(inputs.shape)}')
         clips, frames, refs = (torch.as_tensor(x, device=inputs.device) for x in zip(*pairs))
-        texts = []
-        for n in clips.tolist():
-            text = data_samples[n].metainfo.get('text')
-            if not isinstance(text, str):
-                raise KeyError(f'video {data_samples[n].metainfo.get("video_id", "?")}: no sentence in '
-                               'metainfo "text"')
-            texts.append(text)
+        clip_texts = self.get_texts(data_samples)
+        texts = [clip_texts[n] for n in clips.tolist()]
         return self.extract_feat(inputs[clips, frames], inputs[clips, refs], texts)
 
     def _forward(self, inputs: Tensor, data_samples: TrackSampleList) -> Tensor:
@@ -187,21 +184,17 @@ class LBDT(BaseDetector):
         annotated = self.test_cfg.get('key_frames', 'all') == 'annotated'
         pairs = self._pairs(data_samples, annotated_only=annotated, fallback=True)
         chunk = self.test_cfg.get('max_batch_frames', 8)
-        done = set()
+        results = [[] for _ in data_samples]
+        batch_frames = [[] for _ in data_samples]
         for start in range(0, len(pairs), chunk):
             part = pairs[start:start + chunk]
             probs = self._run_pairs(inputs, data_samples, part).sigmoid()
             for (n, t, _), prob in zip(part, probs):
-                frame = data_samples[n][t]
-                h, w = frame.metainfo['img_shape'][:2]
-                frame.pred_track_instances = self._instances(prob[:, :h, :w], frame.metainfo['ori_shape'][:2])
-                done.add((n, t))
-        for n, sample in enumerate(data_samples):
-            for t in range(len(sample)):
-                if (n, t) not in done:
-                    size = sample[t].metainfo['ori_shape'][:2]
-                    sample[t].pred_track_instances = self._instances(inputs.new_zeros((0, 1, 1)), size)
-        return data_samples
+                meta = data_samples[n][t].metainfo
+                h, w = meta['img_shape'][:2]
+                results[n].append(self._instances(prob[:, :h, :w], meta['ori_shape'][:2]))
+                batch_frames[n].append(t)
+        return self.add_pred_to_datasample(data_samples, results, batch_frames, inputs.device)
 
     def _instances(self, probs: Tensor, ori_shape: Tuple[int, int]) -> InstanceData:
         """Predicted instances of one frame from (k, h, w) probabilities (k = 1, or 0: no prediction)."""
