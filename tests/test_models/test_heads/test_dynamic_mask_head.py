@@ -117,3 +117,26 @@ def test_old_spatial_decoder_keys_load(loader):
     for key, value in old.state_dict().items():
         assert torch.equal(wrapped['mask_head'].state_dict()[key], value), key
     assert 'mask_head.spatial_decoder.out_lay.weight' in prefixed  # the caller's dict is left as it was
+
+
+def test_mask_features_from_the_cross_modal_fpn_decoder():
+    decoder = dict(type='CrossModalFPNDecoder', in_channels=(16, 128, 128, 128), feat_channels=128,
+                   out_channels=32, num_heads=4, feedforward_channels=256, dropout=0.0)
+    torch.manual_seed(0)
+    head = DynamicMaskHead(embed_dims=128, pixel_decoder=decoder, in_channels=32)
+    head.init_weights()
+    head.eval()
+    assert type(head.pixel_decoder).__name__ == 'CrossModalFPNDecoder'
+    assert {k.split('.')[1] for k in head.state_dict() if k.startswith('pixel_decoder.')} >= {
+        'adapter_1', 'layer_4', 'cross_attn_2', 'mask_features'}
+    kwargs = _decoder_inputs()
+    with torch.no_grad():
+        feats = head.forward_mask_features(**kwargs)
+        direct = head.pixel_decoder(**kwargs)
+        words = dict(kwargs['text'], word_feats=kwargs['text']['word_feats'] + 1.0)
+        other = head.forward_mask_features(**dict(kwargs, text=words))
+        masks = head(*_inputs(n=1, t=2, c=128, h=16, w=24)[:2], feats.view(1, 2, 32, 16, 24),
+                     torch.tensor([[64, 96]]))
+    assert feats.shape == (2, 32, 16, 24) and torch.equal(feats, direct)
+    assert not torch.allclose(feats, other)  # the decoder attends to the words
+    assert masks.shape == (1, 2, 3, 16, 24)

@@ -103,3 +103,23 @@ def test_referformer_with_a_video_backbone(tiny_referformer_cfg, tiny_soc_cfg):
     losses = model.loss(**data)
     sum(losses.values()).backward()
     assert model.backbone.patch_embed.proj.weight.grad is not None
+
+
+def test_referformer_with_the_cross_modal_fpn_decoder(tiny_referformer_cfg):
+    cfg = copy.deepcopy(tiny_referformer_cfg)
+    cfg['head']['mask_head'].update(
+        in_channels=32,
+        pixel_decoder=dict(type='CrossModalFPNDecoder', in_channels=(16, 128, 128, 128), feat_channels=128,
+                           out_channels=32, num_heads=4, feedforward_channels=256, dropout=0.0))
+    model = _build(cfg)
+    model.train()
+    data = demo_rvos_inputs(batch_size=2, num_frames=2, image_shapes=((64, 64), (48, 60)))
+    data = model.data_preprocessor(data, True)
+    losses = model.loss(**data)
+    sum(losses.values()).backward()
+    decoder = model.head.mask_head.pixel_decoder
+    assert all(p.grad is not None for p in decoder.parameters())
+    model.eval()
+    with torch.no_grad():
+        outs = model._forward(data['inputs'], data['data_samples'])
+    assert outs['mask_preds'].shape == (1, 2, 2, 5, 16, 16)
