@@ -77,7 +77,8 @@ class ReferFormer(BaseRVOSSegmentor):
         self.test_cfg = test_cfg or dict()
 
     def extract_feat(self, inputs: Tensor, data_samples: TrackSampleList,
-                     batch_frames: Optional[List[List[int]]] = None) -> dict:
+                     batch_frames: Optional[List[List[int]]] = None,
+                     text: Optional[Dict[str, Tensor]] = None) -> dict:
         """Run backbone, text encoder and neck; keep the key frames after the backbone.
 
         Args:
@@ -85,6 +86,8 @@ class ReferFormer(BaseRVOSSegmentor):
             data_samples (list[TrackDataSample]): One per clip.
             batch_frames (list[list[int]], optional): Per clip, the frames kept after the backbone, the
                 same number per clip (see :meth:`get_key_frames`). None keeps all.
+            text (dict, optional): The text encoder's output for these clips' sentences, when the caller
+                has it already (:meth:`predict` encodes the sentences once for all windows of a video).
 
         Returns:
             dict: The keyword arguments of the head's ``forward``: ``neck_outs`` (see the neck; 4 levels,
@@ -99,7 +102,8 @@ class ReferFormer(BaseRVOSSegmentor):
         num_clips, num_frames = inputs.shape[:2]
         feats = self.backbone(inputs.flatten(0, 1) if self.frame_backbone else inputs)
         padding_masks = self.get_padding_masks(inputs, data_samples)
-        text = self.text_encoder(self.get_texts(data_samples))
+        if text is None:
+            text = self.text_encoder(self.get_texts(data_samples))
         if batch_frames is not None:
             index = self.flat_frame_indices(batch_frames, num_frames, inputs.device)
             num_frames = index.numel() // num_clips
@@ -133,8 +137,8 @@ class ReferFormer(BaseRVOSSegmentor):
         """Predict masks of the referred object(s).
 
         With ``test_cfg.clip_length`` set (36 for Ref-DAVIS17), the video is cut into windows of that
-        many frames, each run through the whole model on its own (as the official inference does), and
-        the query is selected per window.
+        many frames, each run through the visual part of the model on its own (as the official inference
+        does), and the query is selected per window. The sentences are encoded once for all windows.
 
         Args:
             inputs (Tensor): (N, T, 3, H, W) normalised clips.
@@ -145,9 +149,10 @@ class ReferFormer(BaseRVOSSegmentor):
             list[TrackDataSample]: ``data_samples`` with ``pred_track_instances`` in every frame.
         """
         annotated = self.test_cfg.get('key_frames', 'all') == 'annotated'
+        text = self.text_encoder(self.get_texts(data_samples))
         for clips, samples in self.split_windows(inputs, data_samples, self.test_cfg.get('clip_length')):
             batch_frames = self.get_key_frames(samples, annotated_only=annotated)
-            head_inputs = self.extract_feat(clips, samples, batch_frames)
+            head_inputs = self.extract_feat(clips, samples, batch_frames, text=text)
             results = self.head.predict(head_inputs, samples, batch_frames)
             self.add_pred_to_datasample(samples, results, batch_frames, inputs.device)
         return data_samples

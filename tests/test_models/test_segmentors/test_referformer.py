@@ -93,6 +93,25 @@ def test_referformer_predict_windows_and_sentence(tiny_referformer_cfg):
     assert abs(scores[0] - first['cls_scores'][0, 0, :, :, 0].sigmoid().mean(0).max().item()) < 1e-6
 
 
+def test_referformer_encodes_the_sentences_once_per_video(tiny_referformer_cfg):
+    model = _build(tiny_referformer_cfg, clip_length=2)
+    model.eval()
+    data = model.data_preprocessor(demo_rvos_inputs(num_frames=5, texts=['a red square']), False)
+    calls = []
+    handle = model.text_encoder.register_forward_hook(lambda *args: calls.append(1))
+    with torch.no_grad():
+        frames = model.predict(**copy.deepcopy(data))[0]
+        windows = [model.predict(data['inputs'][:, s:e], [model.slice_frames(data['data_samples'][0], s, e)])
+                   for s, e in ((0, 2), (2, 4), (4, 5))]
+    handle.remove()
+    # one encoding for the three windows of the video, then one per separately predicted window
+    assert len(calls) == 1 + 3
+    # and the same predictions as encoding the sentence in every window
+    for t in range(5):
+        ours, ref = frames[t].pred_track_instances, windows[t // 2][0][t % 2].pred_track_instances
+        assert torch.equal(ours.masks, ref.masks) and torch.allclose(ours.scores, ref.scores)
+
+
 def test_referformer_with_a_video_backbone(tiny_referformer_cfg, tiny_soc_cfg):
     cfg = copy.deepcopy(tiny_referformer_cfg)
     cfg['frame_backbone'] = False
