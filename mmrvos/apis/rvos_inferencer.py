@@ -1,9 +1,10 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """RVOSInferencer: a video file or frame folder + sentences -> per-frame masks, streamed window by window."""
+import contextlib
 import copy
 import os.path as osp
 from datetime import datetime
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -28,6 +29,32 @@ from .writers import OverlayVideoWriter, PaletteMaskWriter, RLEJsonWriter, masks
 #: the precision of the forward ('fp32', or 'bf16': torch.autocast to bfloat16, see mmrvos.utils.precision)
 DEFAULT_INFERENCE_CFG = dict(window_size=16, window_overlap=4, iou_weight=1.0, precision='fp32',
                              model_test_cfg=dict(query_selection='all', key_frames='all'))
+
+
+@contextlib.contextmanager
+def sentences_encoded_once(model: torch.nn.Module) -> Iterator[None]:
+    """Within the block, the model's ``text_encoder`` (if any, in eval mode) encodes each list of sentences
+    once: the windows of a video share their sentences, so later windows reuse the first one's encoding.
+
+    The cache lives only for the block (one video), so new weights or sentences are never served stale.
+    """
+    encoder = getattr(model, 'text_encoder', None)
+    if encoder is None or encoder.training:
+        yield
+        return
+    cache, encode = {}, encoder.forward
+
+    def forward(texts, *args, **kwargs):
+        key = (tuple(texts), args, tuple(sorted(kwargs.items())))
+        if key not in cache:
+            cache[key] = encode(texts, *args, **kwargs)
+        return cache[key]
+
+    encoder.forward = forward
+    try:
+        yield
+    finally:
+        del encoder.forward  # the class's forward again
 
 
 def clean_texts(texts: Union[str, Sequence[str]]) -> List[str]:
@@ -265,39 +292,41 @@ class RVOSInferencer(BaseInferencer):
         previous = [None] * len(texts)  # masks (O, H, W) emitted on the last frames, per sentence
         next_frame_id = 0
         try:
-            for window, carried in iter_windows(iter(video), window_size, overlap):
-                first_id = next_frame_id - carried
-                frame_ids = list(range(first_id, first_id + len(window)))
-                results = self.forward(self.preprocess(window, frame_ids, texts, video))
-                chosen, window_masks, window_scores = [], [], []
-                for n, track_sample in enumerate(results):
-                    scores, masks = self._candidates(track_sample)
-                    q = select_candidate(scores, masks[:, :carried], previous[n],
-                                         self.inference_cfg['iou_weight'])
-                    chosen.append(q)
-                    window_masks.append(masks[q])  # (T, H, W)
-                    # SOC's video-level score: the chosen query's mean over the window, on every frame
-                    window_scores.append(np.full(len(window), scores[:, q].mean(), dtype=np.float32))  # (T,)
-                    previous[n] = masks[q, len(window) - overlap:] if overlap else None
-                window_masks = np.stack(window_masks, 1)  # (T, n, H, W)
-                window_scores = np.stack(window_scores, 1)  # (T, n)
-                summary['num_windows'] += 1
-                if return_frames:
-                    summary['windows'].append(
-                        dict(first_frame=first_id, num_frames=len(window), chosen=chosen))
-                for t in range(carried, len(window)):  # frames of the overlap were written already
-                    name, frame = window[t]
-                    self._write_frame(frame_ids[t], name, frame, window_masks[t], window_scores[t], texts,
-                                      mask_writer, overlay_writer, json_writer)
-                    summary['num_frames'] += 1
-                    summary['score_sum'] += window_scores[t]
+            with sentences_encoded_once(self.model):  # one text encoding per video
+                for window, carried in iter_windows(iter(video), window_size, overlap):
+                    first_id = next_frame_id - carried
+                    frame_ids = list(range(first_id, first_id + len(window)))
+                    results = self.forward(self.preprocess(window, frame_ids, texts, video))
+                    chosen, window_masks, window_scores = [], [], []
+                    for n, track_sample in enumerate(results):
+                        scores, masks = self._candidates(track_sample)
+                        q = select_candidate(scores, masks[:, :carried], previous[n],
+                                             self.inference_cfg['iou_weight'])
+                        chosen.append(q)
+                        window_masks.append(masks[q])  # (T, H, W)
+                        # SOC's video-level score: the chosen query's mean over the window, on every
+                        # frame, (T,)
+                        window_scores.append(np.full(len(window), scores[:, q].mean(), dtype=np.float32))
+                        previous[n] = masks[q, len(window) - overlap:] if overlap else None
+                    window_masks = np.stack(window_masks, 1)  # (T, n, H, W)
+                    window_scores = np.stack(window_scores, 1)  # (T, n)
+                    summary['num_windows'] += 1
                     if return_frames:
-                        summary['frame_names'].append(name)
-                        summary['scores'].append(window_scores[t])
-                        summary['masks'].append(window_masks[t])
-                    if progress is not None:
-                        progress.update()
-                next_frame_id = first_id + len(window)
+                        summary['windows'].append(
+                            dict(first_frame=first_id, num_frames=len(window), chosen=chosen))
+                    for t in range(carried, len(window)):  # frames of the overlap were written already
+                        name, frame = window[t]
+                        self._write_frame(frame_ids[t], name, frame, window_masks[t], window_scores[t], texts,
+                                          mask_writer, overlay_writer, json_writer)
+                        summary['num_frames'] += 1
+                        summary['score_sum'] += window_scores[t]
+                        if return_frames:
+                            summary['frame_names'].append(name)
+                            summary['scores'].append(window_scores[t])
+                            summary['masks'].append(window_masks[t])
+                        if progress is not None:
+                            progress.update()
+                    next_frame_id = first_id + len(window)
         finally:
             for writer in (mask_writer, overlay_writer, json_writer):
                 if writer is not None:

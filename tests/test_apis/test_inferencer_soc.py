@@ -97,3 +97,28 @@ def test_soc_bf16_inference_matches_fp32(soc_cfg, checkpoint, frame_folder):
     cfg.inference_cfg = dict(precision='fp16')
     with pytest.raises(ValueError, match='inference_cfg.precision'):
         RVOSInferencer(cfg, checkpoint, device='cpu', show_progress=False)
+
+
+def test_soc_sentences_encoded_once_per_video(soc_cfg, checkpoint, frame_folder, monkeypatch):
+    """Windows of one video reuse the first window's text encoding; the masks are those of encoding the
+    sentences in every window."""
+    import contextlib
+
+    from mmrvos.apis import rvos_inferencer
+    texts = ['the red square on the left', 'the green square']
+    results, encodings = {}, {}
+    for cached in (True, False):
+        if not cached:
+            monkeypatch.setattr(rvos_inferencer, 'sentences_encoded_once',
+                                lambda model: contextlib.nullcontext())
+        inferencer = RVOSInferencer(soc_cfg, checkpoint, device='cpu', show_progress=False)
+        calls = []
+        inferencer.model.text_encoder.model.register_forward_hook(lambda *args: calls.append(1))
+        results[cached] = inferencer(frame_folder, texts, window_size=3, window_overlap=1, return_frames=True)
+        encodings[cached] = len(calls)
+        # the model's own forward is back after the call
+        assert 'forward' not in vars(inferencer.model.text_encoder)
+    assert results[True]['num_windows'] == 4
+    assert encodings == {True: 1, False: 4}
+    np.testing.assert_array_equal(results[True]['masks'], results[False]['masks'])
+    np.testing.assert_array_equal(results[True]['scores'], results[False]['scores'])
