@@ -5,6 +5,8 @@ No official code is used: :func:`official_referformer_keys` restates the key lay
 ``ReferFormer`` (``wjn922/ReferFormer@06fc218``, ``--with_box_refine``). It was checked to give exactly (same
 keys, same order) the ``state_dict()`` keys of the official model for ResNet-50 (644 keys with a 2-layer
 RoBERTa), a Video Swin with depths (2, 2, 2, 2) (504) and an image Swin with depths (2, 2, 2, 2) (512).
+The end-to-end test converts such a checkpoint of a small ReferFormer with the command line and loads it
+strictly into mmrvos's ``ReferFormer`` (ResNet-50 blocks and Video Swin, ``CrossModalFPNDecoder``).
 """
 import argparse
 
@@ -272,3 +274,78 @@ def test_other_pickled_objects_still_need_opt_in(tmp_path):
     state_dict, meta = conv.soc.load_official_checkpoint(path, unsafe_load=True,
                                                          safe_globals=[argparse.Namespace])
     assert meta['weights_only_load'] is False and 'query_embed.weight' in state_dict
+
+
+# --------------------------------------------------------------------------------------------------
+# End to end: a synthetic official checkpoint of a small ReferFormer (official layout: ResNet-50 blocks or
+# Video Swin, cross-modal FPN decoder) converts into weights that load strictly into mmrvos's ReferFormer.
+
+def _small_referformer_cfg(text_encoder, backbone):
+    """The tiny ReferFormer of mmrvos.testing with the official backbone layouts and pixel decoder."""
+    from mmrvos.testing import tiny_referformer_cfg
+
+    cfg = tiny_referformer_cfg(text_encoder)
+    embed_dims = cfg['head']['embed_dims']
+    if backbone == 'resnet':  # ResNet-50 blocks, 8 base channels: stages of 32, 64, 128, 256
+        cfg['backbone'].update(depth=50, base_channels=8, stem_channels=8)
+        stage_dims = [32, 64, 128, 256]
+    else:
+        arch = dict(embed_dims=16, depths=[1, 1, 2, 1], num_heads=[1, 1, 2, 2])
+        cfg.update(frame_backbone=False,
+                   backbone=dict(type='VideoSwinTransformerRVOS', arch=arch, drop_path_rate=0.0))
+        stage_dims = [16, 32, 64, 128]
+    cfg['neck']['in_channels'] = stage_dims[1:]
+    cfg['head']['mask_head'] = dict(
+        type='DynamicMaskHead', in_channels=8,
+        pixel_decoder=dict(type='CrossModalFPNDecoder', in_channels=(stage_dims[0], ) + (embed_dims, ) * 3,
+                           feat_channels=embed_dims, out_channels=8, num_heads=4, feedforward_channels=64))
+    return cfg
+
+
+@pytest.mark.parametrize('backbone', ['resnet', 'video_swin'])
+def test_synthetic_official_checkpoint_loads_into_mmrvos_referformer(backbone, tmp_path, monkeypatch, capsys):
+    from mmrvos.registry import MODELS
+    from mmrvos.testing import build_tiny_text_encoder_cfg
+
+    model_cfg = _small_referformer_cfg(build_tiny_text_encoder_cfg(str(tmp_path)), backbone)
+    model = MODELS.build(model_cfg)
+    expected = model.state_dict()
+    text_keys = [k[len('text_encoder.model.'):] for k in expected if k.startswith('text_encoder.model.')]
+    head = model_cfg['head']
+    keys = official_referformer_keys(backbone=backbone, swin_depths=(1, 1, 2, 1), text_encoder_keys=text_keys,
+                                     enc_layers=head['encoder']['num_layers'],
+                                     dec_layers=head['decoder']['num_layers'])
+    rules = (conv.RESNET_RULES if backbone == 'resnet' else conv.soc.VIDEO_SWIN_RULES) + conv.KEY_RULES
+    generator = torch.Generator().manual_seed(0)
+    official = {}
+    for key in keys:
+        if key.startswith('transformer.decoder.bbox_embed.'):
+            continue
+        target = expected[conv.soc._full_sub(rules, key)]
+        official[key] = (target.clone() if not target.is_floating_point() else
+                         torch.randn(target.shape, generator=generator))
+    for key in keys:  # the box refinement's alias: the same tensor
+        if key.startswith('transformer.decoder.bbox_embed.'):
+            official[key] = official[key[len('transformer.decoder.'):]]
+    official = {k: official[k] for k in keys}
+    src, dst = str(tmp_path / 'official.pth'), str(tmp_path / 'converted.pth')
+    torch.save(_official_checkpoint(official), src)
+    config = tmp_path / 'small_referformer.py'
+    config.write_text(f'model = {model_cfg!r}\n')
+
+    monkeypatch.setattr('sys.argv', ['referformer_to_mmrvos.py', src, dst, '--check-config', str(config)])
+    conv.main()
+    assert 'load strictly' in capsys.readouterr().out
+    converted = torch.load(dst, weights_only=True)['state_dict']
+    assert set(converted) == set(expected)
+    model.load_state_dict(converted, strict=True)
+    loaded = model.state_dict()
+    for official_key, key in (('pixel_decoder.cross_attn_3.self_attn.in_proj_weight',
+                               'head.mask_head.pixel_decoder.cross_attn_3.self_attn.in_proj_weight'),
+                              ('fusion_module.multihead_attn.out_proj.weight',
+                               'neck.vlf.multihead_attn.out_proj.weight'),
+                              ('resizer.layer_norm.weight', 'text_encoder.text_proj.layer_norm.weight')):
+        assert torch.equal(loaded[key], official[official_key])
+    if backbone == 'resnet':
+        assert torch.equal(loaded['backbone.layer3.2.bn1.running_var'],
+                           official['backbone.0.body.layer3.2.bn1.running_var'])
