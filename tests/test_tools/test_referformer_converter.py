@@ -189,6 +189,22 @@ def test_every_official_key_is_mapped_dropped_or_aliased(backbone, depth):
         assert converted['backbone.stages.1.downsample.norm.weight'].tolist() == [0, 4, 2, 6, 1, 5, 3, 7]
 
 
+def test_resnet50_roberta_base_counts():
+    """The counts of docs/model_conversion.md: 805 official entries (roberta-base saved by transformers 4.x,
+    with position_ids), 833 mmrvos entries (24 aliases and position_ids dropped, 53 num_batches_tracked)."""
+    embeddings = ('word_embeddings.weight', 'position_embeddings.weight', 'token_type_embeddings.weight',
+                  'LayerNorm.weight', 'LayerNorm.bias')
+    text = [f'embeddings.{k}' for k in embeddings]
+    sublayers = ('attention.self.query', 'attention.self.key', 'attention.self.value',
+                 'attention.output.dense', 'attention.output.LayerNorm', 'intermediate.dense', 'output.dense',
+                 'output.LayerNorm')
+    text += [f'encoder.layer.{i}.{m}.{p}' for i in range(12) for m in sublayers for p in WB]
+    text += [f'pooler.dense.{p}' for p in WB]
+    official = synthetic_official_state_dict(text_encoder_keys=text)
+    assert len(official) == 805
+    assert len(conv.convert_state_dict(official)) == 833
+
+
 def test_resnet101_is_named():
     official = synthetic_official_state_dict(resnet_blocks=(3, 4, 23, 3))
     assert conv.describe_backbone(official, 'resnet') == 'ResNet-101'
