@@ -266,7 +266,7 @@ def _official_checkpoint(state_dict):
 
 def test_main_converts_the_model_entry_weights_only(tmp_path, monkeypatch, capsys):
     official = synthetic_official_state_dict()
-    src, dst = str(tmp_path / 'r50_refytvos_joint.pth'), str(tmp_path / 'converted.pth')
+    src, dst = str(tmp_path / 'ytvos_r50.pth'), str(tmp_path / 'converted.pth')
     torch.save(_official_checkpoint(official), src)
     monkeypatch.setattr('sys.argv', ['referformer_to_mmrvos.py', src, dst])
     conv.main()

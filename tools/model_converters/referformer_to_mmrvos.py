@@ -20,9 +20,9 @@ Only the box-refinement model (``--with_box_refine``, every released checkpoint)
 
 Example::
 
-    python tools/model_converters/referformer_to_mmrvos.py r50_refytvos_joint.pth \
-        checkpoints/referformer_r50_ref-ytvos_converted.pth \
-        --check-config configs/referformer/referformer_r50_ref-ytvos.py
+    python tools/model_converters/referformer_to_mmrvos.py ytvos_swin_tiny.pth \
+        checkpoints/referformer_swin-t_ref-ytvos_converted.pth \
+        --check-config configs/referformer/referformer_swin-t_refcoco-pre_8xb1-6e_ref-ytvos.py
 """
 import argparse
 import os.path as osp
@@ -168,7 +168,7 @@ def convert_state_dict(official: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]
 
 
 def main() -> None:
-    args = soc.converter_arg_parser('ReferFormer', 'r50_refytvos_joint.pth').parse_args()
+    args = soc.converter_arg_parser('ReferFormer', 'ytvos_swin_tiny.pth').parse_args()
     official, meta = soc.load_official_checkpoint(args.src, unsafe_load=args.unsafe_load,
                                                   safe_globals=[argparse.Namespace])
     backbone = describe_backbone(official, detect_backbone(official))
