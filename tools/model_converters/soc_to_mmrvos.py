@@ -22,7 +22,7 @@ import os.path as osp
 import pickle
 import re
 from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -39,21 +39,25 @@ _VOC_FFN = r'voc\.transformer_ffn_layers\.' + _I
 _HEAD_ENC, _HEAD_DEC = r'head.encoder.layers.\1', r'head.decoder.layers.\1'
 _VOC_ENC, _VOC_DEC = r'head.voc.encoder.layers.\1', r'head.voc.decoder.layers.\1'
 
-#: Official key pattern (full match) -> mmrvos key; the first matching rule is used.
-KEY_RULES: List[Tuple[str, str]] = [
-    # Video Swin backbone (mmaction's SwinTransformer3D names; PatchMerging back inside its stage)
+#: Video Swin backbone (mmaction's SwinTransformer3D names; PatchMerging back inside its stage). The same
+#: official layout (MTTR's wrapper) is used by SOC and ReferFormer.
+VIDEO_SWIN_RULES: List[Tuple[str, str]] = [
     (r'backbone\.0\.body\.patch_embed\.(proj|norm)\.' + _WB, r'backbone.patch_embed.\1.\2'),
     (r'backbone\.0\.body\.layers\.' + _I + r'\.blocks\.' + _I + r'\.(.+)',
      r'backbone.layers.\1.blocks.\2.\3'),
     (r'backbone\.0\.body\.downsamples\.' + _I + r'\.(reduction|norm)\.' + _WB,
      r'backbone.layers.\1.downsample.\2.\3'),
-    # text encoder: Hugging Face RoBERTa and the shared projection to the model width
-    (r'text_encoder\.(.+)', r'text_encoder.model.\1'),
-    (r'txt_proj\.(fc|layer_norm)\.' + _WB, r'text_encoder.text_proj.\1.\2'),
-    # multi-modal fusion neck
+]
+#: Hugging Face RoBERTa of the text encoder
+ROBERTA_RULES: List[Tuple[str, str]] = [(r'text_encoder\.(.+)', r'text_encoder.model.\1')]
+#: per-level input projections of the fusion neck
+INPUT_PROJ_RULES: List[Tuple[str, str]] = [
     (r'input_proj\.' + _I + r'\.([01])\.' + _WB, r'neck.input_proj.\1.\2.\3'),
-    (r'(vlf|lvf)\.multihead_attn\.' + _MHA, r'neck.\1.multihead_attn.\2'),
-    # frame-level deformable transformer (mmdet layers: norms.{0,1,2}, ffn.layers.{0.0,1})
+]
+#: frame-level deformable transformer (mmdet layers: norms.{0,1,2}, ffn.layers.{0.0,1}) with its queries and
+#: the per-decoder-layer class and box heads; the official layout of Deformable DETR as ReferFormer and SOC
+#: keep it
+DEFORMABLE_TRANSFORMER_RULES: List[Tuple[str, str]] = [
     (r'transformer\.level_embed', r'head.level_embed'),
     (r'transformer\.reference_points\.' + _WB, r'head.reference_points.\1'),
     (r'query_embed\.weight', r'head.query_embed.weight'),
@@ -69,9 +73,24 @@ KEY_RULES: List[Tuple[str, str]] = [
     (_DEC + r'\.linear1\.' + _WB, _HEAD_DEC + r'.ffn.layers.0.0.\2'),
     (_DEC + r'\.linear2\.' + _WB, _HEAD_DEC + r'.ffn.layers.1.\2'),
     (_DEC + r'\.norm3\.' + _WB, _HEAD_DEC + r'.norms.2.\2'),
-    # per-decoder-layer class and box heads
     (r'class_embed\.' + _I + r'\.' + _WB, r'head.class_embed.\1.\2'),
     (r'bbox_embed\.' + _I + r'\.layers\.' + _I + r'\.' + _WB, r'head.bbox_embed.\1.layers.\2.\3'),
+]
+#: controller MLP of the dynamic mask head
+CONTROLLER_RULES: List[Tuple[str, str]] = [
+    (r'controller\.layers\.' + _I + r'\.' + _WB, r'head.mask_head.controller.layers.\1.\2'),
+]
+
+#: Official key pattern (full match) -> mmrvos key; the first matching rule is used.
+KEY_RULES: List[Tuple[str, str]] = [
+    *VIDEO_SWIN_RULES,
+    # text encoder: RoBERTa and the shared projection to the model width
+    *ROBERTA_RULES,
+    (r'txt_proj\.(fc|layer_norm)\.' + _WB, r'text_encoder.text_proj.\1.\2'),
+    # multi-modal fusion neck
+    *INPUT_PROJ_RULES,
+    (r'(vlf|lvf)\.multihead_attn\.' + _MHA, r'neck.\1.multihead_attn.\2'),
+    *DEFORMABLE_TRANSFORMER_RULES,
     # video object cluster (VOC): encoder over frame queries, object-grouping decoder
     (r'voc\.enc_self_attn\.' + _I + r'\.self_attn\.' + _MHA, _VOC_ENC + r'.self_attn.attn.\2'),
     (r'voc\.enc_self_attn\.' + _I + r'\.norm\.' + _WB, _VOC_ENC + r'.norms.0.\2'),
@@ -88,7 +107,7 @@ KEY_RULES: List[Tuple[str, str]] = [
     (r'voc\.decoder_norm\.' + _WB, r'head.voc.decoder.post_norm.\1'),
     (r'voc\.(fq_pos|query_embed)\.weight', r'head.voc.\1.weight'),
     # dynamic mask head: controller MLP and its pixel decoder (SOC's FPN spatial decoder)
-    (r'controller\.layers\.' + _I + r'\.' + _WB, r'head.mask_head.controller.layers.\1.\2'),
+    *CONTROLLER_RULES,
     (r'spatial_decoder\.(lay[1-5]|gn[1-5]|adapter[1-3]|out_lay)\.' + _WB,
      r'head.mask_head.pixel_decoder.\1.\2'),
 ]
@@ -122,11 +141,20 @@ def convert_key(key: str) -> Optional[str]:
     return _full_sub(KEY_RULES, key)
 
 
-def convert_state_dict(official: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]':
-    """Rename an official SOC state dict to mmrvos names.
+def rename_state_dict(official: Dict[str, Tensor],
+                      key_rules: List[Tuple[str, str]],
+                      alias_rules: List[Tuple[str, str]] = (),
+                      no_weight_keys: List[str] = (),
+                      model: str = 'SOC') -> 'OrderedDict[str, Tensor]':
+    """Rename an official state dict by rules; every key is renamed, dropped on purpose or an error.
 
     Args:
         official (dict[str, Tensor]): The official model's ``state_dict()``.
+        key_rules (list[tuple[str, str]]): ``(pattern, replacement)``; the first full match renames a key.
+        alias_rules (list[tuple[str, str]]): Keys that are a second name of another official key (the same
+            tensor): checked to hold the same values as their target, then dropped.
+        no_weight_keys (list[str]): Patterns of weight-less keys that are dropped.
+        model (str): The method's name, for error messages.
 
     Returns:
         OrderedDict[str, Tensor]: The mmrvos state dict (same tensors, official order).
@@ -140,16 +168,16 @@ def convert_state_dict(official: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]
     source: Dict[str, str] = {}
     unknown = []
     for key, value in official.items():
-        if any(re.fullmatch(pattern, key) for pattern in NO_WEIGHT_KEYS):
+        if any(re.fullmatch(pattern, key) for pattern in no_weight_keys):
             continue
-        target = _full_sub(ALIAS_RULES, key)
+        target = _full_sub(alias_rules, key)
         if target is not None:
             if target not in official:
                 raise KeyError(f'{key} is an alias of {target}, which is missing from the checkpoint')
             if value.shape != official[target].shape or not torch.equal(value, official[target]):
                 raise ValueError(f'{key} should hold the same tensor as {target} but differs')
             continue
-        new_key = convert_key(key)
+        new_key = _full_sub(key_rules, key)
         if new_key is None:
             unknown.append(key)
             continue
@@ -162,8 +190,20 @@ def convert_state_dict(official: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]
         if any(k.startswith(('head.', 'neck.')) for k in unknown):
             hint = ' (keys such as "head.*"/"neck.*" suggest the file is already an mmrvos checkpoint)'
         shown = unknown if len(unknown) <= 20 else unknown[:20] + ['...']
-        raise KeyError(f'{len(unknown)} official key(s) match no conversion rule{hint}: {shown}')
+        raise KeyError(f'{len(unknown)} official key(s) match no {model} conversion rule{hint}: {shown}')
     return converted
+
+
+def convert_state_dict(official: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]':
+    """Rename an official SOC state dict to mmrvos names (:func:`rename_state_dict` with SOC's rules).
+
+    Args:
+        official (dict[str, Tensor]): The official model's ``state_dict()``.
+
+    Returns:
+        OrderedDict[str, Tensor]: The mmrvos state dict (same tensors, official order).
+    """
+    return rename_state_dict(official, KEY_RULES, ALIAS_RULES, NO_WEIGHT_KEYS, model='SOC')
 
 
 def _blocking_global(err: Exception) -> str:
@@ -173,8 +213,10 @@ def _blocking_global(err: Exception) -> str:
     return (named or lines or ['unknown reason'])[0]
 
 
-def load_official_checkpoint(filename: str, unsafe_load: bool = False) -> Tuple[Dict[str, Tensor], dict]:
-    """Read an official SOC checkpoint file.
+def load_official_checkpoint(filename: str,
+                             unsafe_load: bool = False,
+                             safe_globals: Sequence[type] = ()) -> Tuple[Dict[str, Tensor], dict]:
+    """Read an official checkpoint file (SOC, LBDT, ReferFormer).
 
     The file is read with ``torch.load(weights_only=True)`` (tensors and plain containers only, no code
     run), which is enough for the files the official trainers write. Files that need arbitrary pickled
@@ -183,6 +225,8 @@ def load_official_checkpoint(filename: str, unsafe_load: bool = False) -> Tuple[
     Args:
         filename (str): Path of the checkpoint (``.pth``/``.pth.tar``).
         unsafe_load (bool): Fall back to ``weights_only=False`` if the safe load fails.
+        safe_globals (Sequence[type]): Plain classes the weights-only unpickler may also build (e.g.
+            ``argparse.Namespace``, the ``args`` that ReferFormer's trainer saves). Defaults to none.
 
     Returns:
         tuple[dict, dict]: The model state dict and meta data (``epoch``, ``weights_only`` load flag).
@@ -190,7 +234,8 @@ def load_official_checkpoint(filename: str, unsafe_load: bool = False) -> Tuple[
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
     try:
-        checkpoint = torch.load(filename, map_location='cpu', weights_only=True)
+        with torch.serialization.safe_globals(list(safe_globals)):
+            checkpoint = torch.load(filename, map_location='cpu', weights_only=True)
         weights_only = True
     except pickle.UnpicklingError as err:
         if not unsafe_load:

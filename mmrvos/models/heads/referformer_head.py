@@ -81,7 +81,9 @@ class ReferFormerHead(BaseModule):
         loss_mask (dict): Mask focal loss config.
         loss_dice (dict): Mask dice loss config.
         loss_bbox (dict): Box L1 loss config.
-        loss_iou (dict): Box GIoU loss config.
+        loss_iou (dict): Box GIoU loss config. Defaults to the official GIoU (``util/box_ops.py``:
+            ``(inter + 1e-6) / (union + 1e-6)``, :class:`SmoothedGIoULoss`); mmdet's ``GIoULoss`` differs
+            by up to 2e-4 where boxes do not overlap (e.g. the empty box of a frame without the object).
         train_cfg (dict, optional): Training config, key ``assigner``.
         test_cfg (dict, optional): Test config (see above).
         init_cfg (dict, optional): Initialisation config.
@@ -104,7 +106,7 @@ class ReferFormerHead(BaseModule):
                  loss_dice: dict = dict(type='DiceLoss', use_sigmoid=True, activate=True, naive_dice=True,
                                         eps=1.0, loss_weight=5.0),
                  loss_bbox: dict = dict(type='L1Loss', loss_weight=5.0),
-                 loss_iou: dict = dict(type='GIoULoss', loss_weight=2.0),
+                 loss_iou: dict = dict(type='SmoothedGIoULoss', eps=1e-6, loss_weight=2.0),
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:

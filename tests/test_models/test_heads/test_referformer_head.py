@@ -284,3 +284,18 @@ def test_loss_by_feat_prefixes_auxiliary_layers_and_assigns(head):
     sampled = head.get_mask_targets(gt, (2, 2))
     assigned = head._get_assignment({k: v[1, :] for k, v in outs.items()}, sampled, dict(img_shape=(8, 8)), 0)
     assert (assigned >= 0).sum() == 1 and assigned.max() == 0
+
+
+def test_box_iou_loss_is_the_official_smoothed_giou(head):
+    """The official util/box_ops.py adds 1e-6 to intersection and union: an empty target box (a frame
+    without the object) gives 1 - GIoU below mmdet's GIoULoss by eps / area, 2e-4 here."""
+    pred = torch.tensor([[0.1, 0.1, 0.2, 0.2]])
+    empty = torch.zeros(1, 4)
+    area = 0.01
+    iou = 1e-6 / (area + 1e-6)
+    enclose = 0.04
+    official = 1 - (iou - (enclose - area + 1e-6) / (enclose + 1e-6))
+    loss = head.loss_iou(pred, empty, avg_factor=1.0)
+    torch.testing.assert_close(loss, torch.tensor(2 * official), rtol=0, atol=1e-6)
+    assert abs(float(MODELS.build(dict(type='GIoULoss', loss_weight=2.0))(pred, empty, avg_factor=1.0))
+               - float(loss)) > 1e-4
