@@ -52,6 +52,55 @@ def tiny_soc_cfg(text_encoder: Dict, num_queries: int = 5) -> Dict:
     return cfg.to_dict()
 
 
+def tiny_referformer_cfg(text_encoder: Dict, num_queries: int = 5) -> Dict:
+    """A tiny ReferFormer for CPU tests: the widths and transformer of the tiny SOC
+    (``configs/_base_/models/soc_tiny.py``) with ReferFormer's parts.
+
+    A ResNet-18 layout of mmdet's ``ResNet`` with 16 base channels run per frame (``frame_backbone=True``,
+    BatchNorm in eval mode as the official frozen BN, but trainable from scratch: no frozen stages),
+    ``VisionLanguageFusionNeck``, ``ReferFormerHead`` (sentence queries, official ReferFormer loss
+    weights and matching costs) and a ``DynamicMaskHead`` with ``FPNSpatialDecoder`` (8 channels,
+    relative coordinates in units of 32 px as the tiny SOC); inputs padded to a multiple of 32.
+
+    Args:
+        text_encoder (dict): Text encoder config (see :func:`build_tiny_text_encoder_cfg`).
+        num_queries (int): Queries per frame. Defaults to 5 (the official number).
+
+    Returns:
+        dict: Model config.
+    """
+    cfg = get_model_cfg(TINY_SOC_BASE)
+    embed_dims = cfg.head.embed_dims
+    stage_dims = [16, 32, 64, 128]
+    cfg.type = 'ReferFormer'
+    cfg.frame_backbone = True
+    cfg.data_preprocessor.pad_size_divisor = 32
+    cfg.backbone = dict(type='mmdet.ResNet', depth=18, base_channels=stage_dims[0],
+                        stem_channels=stage_dims[0], num_stages=4, out_indices=(0, 1, 2, 3), frozen_stages=-1,
+                        norm_cfg=dict(type='BN', requires_grad=True), norm_eval=True, style='pytorch')
+    cfg.text_encoder = dict(text_encoder, embed_dims=embed_dims)
+    cfg.neck = dict(type='VisionLanguageFusionNeck', in_channels=stage_dims[1:], embed_dims=embed_dims,
+                    num_heads=cfg.neck.num_heads)
+    head = {k: v for k, v in cfg.head.items() if k in ('num_classes', 'embed_dims', 'num_levels', 'encoder',
+                                                       'decoder')}
+    head.update(
+        type='ReferFormerHead', num_queries=num_queries,
+        mask_head=dict(type='DynamicMaskHead', in_channels=8, rel_coords_scale=1 / 32,
+                       pixel_decoder=dict(type='FPNSpatialDecoder', context_dims=embed_dims,
+                                          fpn_dims=(embed_dims, embed_dims, stage_dims[0]), mask_dims=8)))
+    cfg.head = head
+    frame_averaged = [dict(type='FrameAveragedCost', valid_only=True,
+                           cost=dict(type='FocalLossCost', alpha=0.25, gamma=2.0, eps=1e-8, weight=2.0)),
+                      dict(type='FrameAveragedCost',
+                           cost=dict(type='BBoxL1Cost', box_format='xywh', weight=5.0)),
+                      dict(type='FrameAveragedCost', cost=dict(type='IoUCost', iou_mode='giou', weight=2.0))]
+    clip_volume = [dict(type='FocalLossCost', alpha=0.25, gamma=2.0, eps=1e-8, binary_input=True, weight=2.0),
+                   dict(type='DiceCost', pred_act=True, naive_dice=True, eps=1.0, weight=5.0)]
+    cfg.train_cfg = dict(assigner=dict(type='HungarianAssigner', match_costs=frame_averaged + clip_volume))
+    cfg.test_cfg.pop('official_layer0_quirk')
+    return cfg.to_dict()
+
+
 TINY_LBDT_BASE = '_base_/models/lbdt_tiny.py'
 
 

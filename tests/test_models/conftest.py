@@ -14,3 +14,10 @@ def tiny_soc_cfg(tiny_text_encoder_cfg):
     """Model config of a tiny SOC (see mmrvos.testing.tiny_soc_cfg)."""
     from mmrvos.testing import tiny_soc_cfg
     return tiny_soc_cfg(tiny_text_encoder_cfg)
+
+
+@pytest.fixture(scope='session')
+def tiny_referformer_cfg(tiny_text_encoder_cfg):
+    """Model config of a tiny ReferFormer (see mmrvos.testing.tiny_referformer_cfg)."""
+    from mmrvos.testing import tiny_referformer_cfg
+    return tiny_referformer_cfg(tiny_text_encoder_cfg)

@@ -151,8 +151,8 @@ EXPECTED = [
     ('voc.fq_pos.weight', 'head.voc.fq_pos.weight'),
     ('voc.query_embed.weight', 'head.voc.query_embed.weight'),
     ('controller.layers.2.weight', 'head.mask_head.controller.layers.2.weight'),
-    ('spatial_decoder.adapter3.bias', 'head.mask_head.spatial_decoder.adapter3.bias'),
-    ('spatial_decoder.out_lay.weight', 'head.mask_head.spatial_decoder.out_lay.weight'),
+    ('spatial_decoder.adapter3.bias', 'head.mask_head.pixel_decoder.adapter3.bias'),
+    ('spatial_decoder.out_lay.weight', 'head.mask_head.pixel_decoder.out_lay.weight'),
 ]
 
 
@@ -281,7 +281,7 @@ def _tiny_soc_model_cfg(tokenizer_path):
     for part in (cfg.head.encoder, cfg.head.decoder):
         part.layer_cfg.ffn_cfg.feedforward_channels = 64
     cfg.head.voc.feedforward_channels = 64
-    cfg.head.mask_head.fpn_dims = (256, 256, 16)
+    cfg.head.mask_head.pixel_decoder.fpn_dims = (256, 256, 16)
     return cfg
 
 

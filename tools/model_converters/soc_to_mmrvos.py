@@ -87,10 +87,10 @@ KEY_RULES: List[Tuple[str, str]] = [
     (_VOC_FFN + r'\.norm\.' + _WB, _VOC_DEC + r'.norms.2.\2'),
     (r'voc\.decoder_norm\.' + _WB, r'head.voc.decoder.post_norm.\1'),
     (r'voc\.(fq_pos|query_embed)\.weight', r'head.voc.\1.weight'),
-    # dynamic mask head: controller MLP and FPN spatial decoder
+    # dynamic mask head: controller MLP and its pixel decoder (SOC's FPN spatial decoder)
     (r'controller\.layers\.' + _I + r'\.' + _WB, r'head.mask_head.controller.layers.\1.\2'),
     (r'spatial_decoder\.(lay[1-5]|gn[1-5]|adapter[1-3]|out_lay)\.' + _WB,
-     r'head.mask_head.spatial_decoder.\1.\2'),
+     r'head.mask_head.pixel_decoder.\1.\2'),
 ]
 
 #: Official keys that carry no learnt weights and have no mmrvos counterpart. ``position_ids`` (an

@@ -60,7 +60,8 @@ model = dict(
         voc=dict(
             num_queries=num_queries, num_heads=4, feedforward_channels=ffn_dims,
             num_encoder_layers=num_layers, num_decoder_layers=num_layers, dropout=0.0, learnt_content=True),
-        mask_head=dict(fpn_dims=(d_model, d_model, swin_dims), rel_coords_scale=1 / 32),
+        mask_head=dict(pixel_decoder=dict(context_dims=d_model, fpn_dims=(d_model, d_model, swin_dims)),
+                       rel_coords_scale=1 / 32),
         # with distinct video queries the contrastive logits need a temperature below the official
         # d_model (128), which keeps them within +-1
         loss_contrastive=dict(temperature=8.0)))

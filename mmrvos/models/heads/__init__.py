@@ -1,11 +1,10 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 from .clip_gt import describe_clip, unpack_clip_gt_instances
-from .dynamic_mask_head import SOCDynamicMaskHead
+from .dynamic_mask_head import DynamicMaskHead
 from .lbdt_head import LBDTHead
-from .semantic_integration_head import SemanticIntegrationHead
+from .referformer_head import ReferFormerHead
 from .soc_head import SOCHead
 
 __all__ = [
-    'SOCDynamicMaskHead', 'SemanticIntegrationHead', 'SOCHead', 'LBDTHead', 'describe_clip',
-    'unpack_clip_gt_instances'
+    'DynamicMaskHead', 'ReferFormerHead', 'SOCHead', 'LBDTHead', 'describe_clip', 'unpack_clip_gt_instances'
 ]

@@ -10,25 +10,28 @@ from torch import Tensor, nn
 
 from mmrvos.registry import MODELS
 
-from ..layers import FPNSpatialDecoder
-
 
 @MODELS.register_module()
-class SOCDynamicMaskHead(BaseModule):
-    """Dynamic-convolution mask head of SOC (CondInst style) with its FPN spatial decoder.
+class DynamicMaskHead(BaseModule):
+    """Dynamic-convolution mask head of ReferFormer and SOC (CondInst style) with its pixel decoder.
 
-    The spatial decoder turns the stride-32/16/8 encoder memory and the stride-4 backbone stage into
-    ``mask_feat_dims``-channel mask features at stride 4. A controller MLP maps every query to the
-    weights of a small per-query network of 1x1 convolutions (``num_layers`` layers, ReLU between) that
-    runs on the mask features concatenated with the *relative coordinates* ``(ref_x - x, ref_y - y)``
-    in pixels of the resized (un-padded) frame, where ``(x, y) = (4 j + 2, 4 i + 2)`` are the centres of
-    the stride-4 cells and ``ref`` the query's reference point.
+    The pixel decoder (a registered module, ``FPNSpatialDecoder`` for SOC, ``CrossModalFPNDecoder`` for
+    ReferFormer) turns the encoder memory and the stride-4 backbone stage into ``in_channels``-channel
+    mask features at stride 4. A controller MLP maps every query to the weights of a small per-query
+    network of 1x1 convolutions (``num_layers`` layers, ReLU between) that runs on the mask features
+    concatenated with the *relative coordinates* ``(ref_x - x, ref_y - y)`` in pixels of the resized
+    (un-padded) frame, where ``(x, y) = (4 j + 2, 4 i + 2)`` are the centres of the stride-4 cells and
+    ``ref`` the query's reference point.
+
+    Checkpoints written before the pixel decoder was configurable (keys ``mask_head.spatial_decoder.*``)
+    load into ``mask_head.pixel_decoder.*``.
 
     Args:
-        embed_dims (int): Query / memory dimension. Defaults to 256.
-        fpn_dims (Tuple[int]): Channels of the stride-16, 8 and 4 inputs of the spatial decoder.
-            Defaults to ``(256, 256, 96)``.
-        mask_feat_dims (int): Mask feature channels. Defaults to 8.
+        embed_dims (int): Query dimension. Defaults to 256.
+        pixel_decoder (dict): Pixel decoder config; it is called with the keyword arguments of
+            :meth:`forward_mask_features`. Defaults to SOC's ``FPNSpatialDecoder``.
+        in_channels (int): Mask feature channels (the pixel decoder's output): 8 for SOC, 256 for
+            ReferFormer. Defaults to 8.
         dynamic_channels (int): Channels of the dynamic convolutions. Defaults to 8.
         num_layers (int): Dynamic convolution layers. Defaults to 3.
         rel_coords (bool): Append relative coordinates. Defaults to True.
@@ -44,8 +47,9 @@ class SOCDynamicMaskHead(BaseModule):
 
     def __init__(self,
                  embed_dims: int = 256,
-                 fpn_dims: Tuple[int, ...] = (256, 256, 96),
-                 mask_feat_dims: int = 8,
+                 pixel_decoder: dict = dict(
+                     type='FPNSpatialDecoder', context_dims=256, fpn_dims=(256, 256, 96), mask_dims=8),
+                 in_channels: int = 8,
                  dynamic_channels: int = 8,
                  num_layers: int = 3,
                  rel_coords: bool = True,
@@ -56,13 +60,13 @@ class SOCDynamicMaskHead(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if mask_feat_stride % mask_out_stride != 0:
             raise ValueError('mask_feat_stride must be a multiple of mask_out_stride')
-        self.spatial_decoder = FPNSpatialDecoder(embed_dims, fpn_dims, mask_feat_dims)
+        self.pixel_decoder = MODELS.build(pixel_decoder)
         self.rel_coords = rel_coords
         self.rel_coords_scale = rel_coords_scale
         self.dynamic_channels = dynamic_channels
         self.mask_feat_stride = mask_feat_stride
         self.mask_out_stride = mask_out_stride
-        in_channels = mask_feat_dims + (2 if rel_coords else 0)
+        in_channels = in_channels + (2 if rel_coords else 0)
         self.weight_nums: List[int] = []
         self.bias_nums: List[int] = []
         for i in range(num_layers):
@@ -73,23 +77,36 @@ class SOCDynamicMaskHead(BaseModule):
         self.controller = MLP(embed_dims, embed_dims, sum(self.weight_nums) + sum(self.bias_nums), 3)
 
     def init_weights(self) -> None:
-        """Xavier controller weights with zero biases (the spatial decoder initialises itself)."""
+        """Xavier controller weights with zero biases (the pixel decoder initialises itself)."""
         super().init_weights()
         for layer in self.controller.layers:
             nn.init.zeros_(layer.bias)
             nn.init.xavier_uniform_(layer.weight)
 
-    def forward_mask_features(self, memory: List[Tensor], stride4_feats: Tensor) -> Tensor:
-        """Run the spatial decoder.
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args, **kwargs) -> None:
+        """Rename the keys of checkpoints from before the configurable pixel decoder
+        (``spatial_decoder.*`` -> ``pixel_decoder.*``) before loading."""
+        old = prefix + 'spatial_decoder.'
+        for key in [k for k in state_dict if k.startswith(old)]:
+            state_dict[prefix + 'pixel_decoder.' + key[len(old):]] = state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def forward_mask_features(self, **kwargs) -> Tensor:
+        """Run the pixel decoder.
 
         Args:
             memory (list[Tensor]): Encoder memory at strides 8, 16, 32, each (N*T, C, h, w).
             stride4_feats (Tensor): Backbone stride-4 stage (N*T, C_4, H/4, W/4).
+            stride4_mask (Tensor): (N*T, H/4, W/4) bool, True at padding.
+            masks (list[Tensor]): Padding masks (N*T, h, w) of strides 8, 16, 32.
+            pos (list[Tensor]): Sine position encodings (N*T, C, h, w) of strides 8, 16, 32.
+            text (dict[str, Tensor]): Output of the text encoder.
+            num_frames (int): Frames per clip T.
 
         Returns:
-            Tensor: Mask features (N*T, mask_feat_dims, H/4, W/4).
+            Tensor: Mask features (N*T, in_channels, H/4, W/4).
         """
-        return self.spatial_decoder(memory[2], [memory[1], memory[0], stride4_feats])
+        return self.pixel_decoder(**kwargs)
 
     def forward(self, queries: Tensor, reference_points: Tensor, mask_feats: Tensor,
                 img_sizes: Tensor) -> Tensor:

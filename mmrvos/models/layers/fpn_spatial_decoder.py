@@ -1,11 +1,14 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mmrvos.registry import MODELS
 
+
+@MODELS.register_module()
 class FPNSpatialDecoder(BaseModule):
     """FPN-like spatial decoder that produces SOC's stride-4 mask features.
 
@@ -13,6 +16,10 @@ class FPNSpatialDecoder(BaseModule):
     the addition of a 1x1-projected finer feature map. Channels shrink as ``C, C/2, C/4, C/8, C/16``;
     GroupNorm has 8 groups; a final 3x3 conv gives ``mask_dims`` channels. Attribute names
     (``lay1``... ``out_lay``) follow the official implementation.
+
+    A pixel decoder of :class:`DynamicMaskHead` (the call signature every pixel decoder shares): it
+    decodes the stride-32 encoder memory with the stride-16, 8 and 4 maps as the finer inputs and ignores
+    the padding masks, positions and text.
 
     Args:
         context_dims (int): Channels of the coarsest input. Defaults to 256.
@@ -58,15 +65,38 @@ class FPNSpatialDecoder(BaseModule):
                 nn.init.kaiming_uniform_(m.weight, a=1)
                 nn.init.constant_(m.bias, 0)
 
-    def forward(self, x: Tensor, finer_feats: List[Tensor]) -> Tensor:
-        """Decode.
+    def forward(self,
+                memory: List[Tensor],
+                stride4_feats: Tensor,
+                stride4_mask: Optional[Tensor] = None,
+                masks: Optional[List[Tensor]] = None,
+                pos: Optional[List[Tensor]] = None,
+                text: Optional[Dict[str, Tensor]] = None,
+                num_frames: Optional[int] = None) -> Tensor:
+        """Decode (the pixel-decoder signature of :class:`DynamicMaskHead`).
+
+        Args:
+            memory (list[Tensor]): Encoder memory at strides 8, 16, 32, each (N*T, C, h, w),
+                ``C = context_dims``.
+            stride4_feats (Tensor): Backbone stride-4 stage (N*T, C_4, H/4, W/4).
+            stride4_mask, masks, pos, text, num_frames: Unused (other pixel decoders need them).
+
+        Returns:
+            Tensor: Mask features (N*T, mask_dims, H/4, W/4); with two ``fpn_dims`` entries the
+            stride-4 stage is not used and the features are at stride 8.
+        """
+        return self.decode(memory[2], [memory[1], memory[0], stride4_feats])
+
+    def decode(self, x: Tensor, finer_feats: List[Tensor]) -> Tensor:
+        """Decode from the coarsest map.
 
         Args:
             x (Tensor): Coarsest feature map (N, context_dims, h, w).
-            finer_feats (list[Tensor]): Finer maps, coarse to fine, e.g. strides 16, 8, 4.
+            finer_feats (list[Tensor]): Finer maps, coarse to fine, e.g. strides 16, 8, 4; only the first
+                ``len(fpn_dims)`` are used.
 
         Returns:
-            Tensor: Mask features (N, mask_dims, H_f, W_f) at the resolution of the finest input.
+            Tensor: Mask features (N, mask_dims, H_f, W_f) at the resolution of the finest input used.
         """
         x = F.relu(self.gn1(self.lay1(x)))
         x = F.relu(self.gn2(self.lay2(x)))

@@ -1,37 +1,25 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 from typing import Dict, List, Optional, Sequence
 
-import torch.nn.functional as F
-from mmdet.models.layers import SinePositionalEncoding
-from mmengine.model import BaseModule
-from torch import Tensor, nn
+from torch import Tensor
 
 from mmrvos.registry import MODELS
 
 from ..layers import MultimodalFusion
-
-
-def resize_padding_mask(mask: Tensor, size: Sequence[int]) -> Tensor:
-    """Nearest-resize a (N, H, W) bool padding mask to ``size`` (as the official code does)."""
-    return F.interpolate(mask[None].float(), size=tuple(size)).bool()[0]
+from .vision_language_fusion_neck import VisionLanguageFusionNeck, clip_tokens
 
 
 @MODELS.register_module()
-class MMFNeck(BaseModule):
-    """Multi-modal fusion (MMF) neck of SOC.
+class MMFNeck(VisionLanguageFusionNeck):
+    """Multi-modal fusion (MMF) neck of SOC: ReferFormer's :class:`VisionLanguageFusionNeck` plus the
+    vision-to-language direction.
 
-    Builds the four levels of the deformable transformer and fuses text into them:
-
-    * levels 0-2: 1x1 conv + GroupNorm(32) on the backbone stages of stride 8, 16, 32; level 3: a 3x3
-      stride-2 conv + GroupNorm on the stride-32 stage (stride 64);
-    * language-to-vision (``vlf``, shared by the four levels): every visual token is gated by its
-      attention over the words, ``V * MHA(V, W + P_w, W)``;
+    * language-to-vision (``vlf``, shared by the four levels, inherited): ``V * MHA(V, W + P_w, W)``;
     * vision-to-language (``lvf``, shared by levels 0-2): the words of a clip are gated by their attention
       over all visual tokens of the clip's frames, ``W * MHA(W, V + P_v, V)`` (un-fused ``V``). Only the
       stride-32 result is used (mean-pooled, it is the text side of the contrastive loss).
 
-    ``W`` is always the projected text, never chained. 2-D sine position encodings (DETR style,
-    ``offset=-0.5``) are computed from each level's padding mask.
+    ``W`` is always the projected text, never chained.
 
     Args:
         in_channels (Sequence[int]): Channels of the backbone stages of stride 8, 16, 32.
@@ -47,80 +35,30 @@ class MMFNeck(BaseModule):
                  num_heads: int = 8,
                  num_levels: int = 4,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        if num_levels != len(in_channels) + 1:
-            raise ValueError(f'num_levels must be len(in_channels) + 1, got {num_levels} and {in_channels}')
-        projs = [
-            nn.Sequential(nn.Conv2d(c, embed_dims, 1), nn.GroupNorm(32, embed_dims)) for c in in_channels
-        ]
-        projs.append(
-            nn.Sequential(nn.Conv2d(in_channels[-1], embed_dims, 3, stride=2, padding=1),
-                          nn.GroupNorm(32, embed_dims)))
-        self.input_proj = nn.ModuleList(projs)
-        self.vlf = MultimodalFusion(embed_dims, num_heads)
+        super().__init__(in_channels, embed_dims, num_heads, num_levels, init_cfg)
         self.lvf = MultimodalFusion(embed_dims, num_heads)
-        self.positional_encoding = SinePositionalEncoding(
-            num_feats=embed_dims // 2, normalize=True, offset=-0.5)
-        self.embed_dims = embed_dims
-        self.num_levels = num_levels
 
-    def init_weights(self) -> None:
-        """Xavier-uniform input projections with zero bias, as the official code."""
-        super().init_weights()
-        for proj in self.input_proj:
-            nn.init.xavier_uniform_(proj[0].weight, gain=1)
-            nn.init.constant_(proj[0].bias, 0)
-
-    @staticmethod
-    def _clip_tokens(maps: Tensor, num_frames: int) -> Tensor:
-        """(N*T, C, h, w) per-frame maps -> (N, T*h*w, C) tokens of each clip."""
-        num_frames_total, c, h, w = maps.shape
-        return maps.view(num_frames_total // num_frames, num_frames, c, h * w).permute(0, 1, 3, 2).reshape(
-            num_frames_total // num_frames, num_frames * h * w, c)
-
-    def _language_to_vision(self, feat: Tensor, num_frames: int, text: Dict[str, Tensor]) -> Tensor:
-        """Gate (N*T, C, h, w) visual features by the words of their clip."""
-        num_frames_total, c, h, w = feat.shape
-        fused = self.vlf(self._clip_tokens(feat, num_frames), text['word_feats'], text['word_mask'],
-                         memory_pos=text['word_pos'])
-        return fused.view(num_frames_total // num_frames, num_frames, h * w, c).permute(0, 1, 3, 2).reshape(
-            num_frames_total, c, h, w)
+    def fuse_vision_to_language(self, outs: dict, level: int, projected: Tensor, mask: Tensor, pos: Tensor,
+                                num_frames: int, text: Dict[str, Tensor]) -> None:
+        """Words gated by the un-fused visual tokens of a backbone level (``outs['fused_words']``, the
+        last backbone level's kept)."""
+        if level >= self.num_levels - 1:
+            return
+        outs['fused_words'] = self.lvf(
+            text['word_feats'], clip_tokens(projected, num_frames),
+            mask.view(mask.shape[0] // num_frames, -1), memory_pos=clip_tokens(pos, num_frames))
 
     def forward(self, feats: Sequence[Tensor], frame_masks: Tensor, num_frames: int,
                 text: Dict[str, Tensor]) -> Dict[str, List[Tensor]]:
-        """Project and fuse.
-
-        Args:
-            feats (Sequence[Tensor]): Backbone stages of stride 8, 16, 32, each (N*T, C_i, h_i, w_i),
-                frames of a clip contiguous.
-            frame_masks (Tensor): (N*T, H, W) bool, True at padding pixels of the input frames.
-            num_frames (int): Frames per clip T.
-            text (dict[str, Tensor]): Output of the text encoder (``word_feats`` (N, S, C),
-                ``word_mask`` (N, S) True at padding, ``word_pos`` (N, S, C)).
+        """Project and fuse (arguments: see :meth:`VisionLanguageFusionNeck.forward`).
 
         Returns:
-            dict: ``feats`` / ``masks`` / ``pos``: lists of ``num_levels`` tensors (N*T, C, h, w),
-            (N*T, h, w), (N*T, C, h, w); ``text_embeds`` (N, C): mean over the real tokens of the
-            vision-to-language fused words of the last backbone level.
+            dict: ``feats`` / ``masks`` / ``pos`` as :class:`VisionLanguageFusionNeck`, and
+            ``text_embeds`` (N, C): mean over the real tokens of the vision-to-language fused words of
+            the last backbone level.
         """
-        level_feats, level_masks, level_pos = [], [], []
-        fused_words = None
-        for level, feat in enumerate(feats):
-            projected = self.input_proj[level](feat)
-            mask = resize_padding_mask(frame_masks, projected.shape[-2:])
-            pos = self.positional_encoding(mask)
-            fused_words = self.lvf(
-                text['word_feats'], self._clip_tokens(projected, num_frames),
-                mask.view(mask.shape[0] // num_frames, -1), memory_pos=self._clip_tokens(pos, num_frames))
-            level_feats.append(self._language_to_vision(projected, num_frames, text))
-            level_masks.append(mask)
-            level_pos.append(pos)
-        projected = self.input_proj[len(feats)](feats[-1])
-        mask = resize_padding_mask(frame_masks, projected.shape[-2:])
-        level_feats.append(self._language_to_vision(projected, num_frames, text))
-        level_masks.append(mask)
-        level_pos.append(self.positional_encoding(mask))
-
+        outs = super().forward(feats, frame_masks, num_frames, text)
+        fused_words = outs.pop('fused_words')
         valid = (~text['word_mask']).to(fused_words.dtype)[..., None]
-        text_embeds = (fused_words * valid).sum(1) / valid.sum(1).clamp(min=1)
-        return dict(feats=level_feats, masks=level_masks, pos=level_pos, text_embeds=text_embeds)
+        outs['text_embeds'] = (fused_words * valid).sum(1) / valid.sum(1).clamp(min=1)
+        return outs

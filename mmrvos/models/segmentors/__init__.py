@@ -1,6 +1,7 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 from .base import BaseRVOSSegmentor
 from .lbdt import LBDT
+from .referformer import ReferFormer
 from .soc import SOC
 
-__all__ = ['BaseRVOSSegmentor', 'SOC', 'LBDT']
+__all__ = ['BaseRVOSSegmentor', 'ReferFormer', 'SOC', 'LBDT']

@@ -1,18 +1,11 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-import copy
-from typing import Dict, List, Optional
-
-from mmdet.structures import TrackSampleList
-from mmengine.registry import DefaultScope
-from torch import Tensor
-
 from mmrvos.registry import MODELS
 
-from .base import BaseRVOSSegmentor
+from .referformer import ReferFormer
 
 
 @MODELS.register_module()
-class SOC(BaseRVOSSegmentor):
+class SOC(ReferFormer):
     """SOC: Semantic-assisted Object Cluster for referring video object segmentation.
 
     `SOC: Semantic-Assisted Object Cluster for Referring Video Object Segmentation
@@ -27,116 +20,20 @@ class SOC(BaseRVOSSegmentor):
         --> SOC head (SIM: per-frame deformable transformer + video object cluster,
                       class / box / dynamic mask heads) --> loss or per-frame predictions
 
-    Inputs and helpers: see :class:`BaseRVOSSegmentor`.
-
-    Windows: ``test_cfg.clip_length`` (None: whole video) cuts long test videos into independent windows.
-
-    Key frames: in training, the frames whose metainfo ``has_gt`` is True (all frames when the key is
-    absent) continue after the backbone; every clip of a batch must have the same number of them. At
-    test time ``test_cfg.key_frames='all'`` (default) predicts every frame and ``'annotated'`` only the
-    frames with ``has_gt`` (the A2D/JHMDB protocol); the other frames get empty predictions.
+    The segmentor is ReferFormer's (:class:`ReferFormer`, with a video backbone); SOC differs in its neck
+    (``MMFNeck``) and head (``SOCHead``). Inputs and helpers: see :class:`BaseRVOSSegmentor`; test
+    windows (``test_cfg.clip_length``, 36 for Ref-DAVIS17) and key frames (``test_cfg.key_frames``): see
+    :class:`ReferFormer`.
 
     Args:
         backbone (dict): Video backbone config.
         text_encoder (dict): Text encoder config.
         neck (dict): MMF neck config.
         head (dict): Head config.
+        frame_backbone (bool): See :class:`ReferFormer`. Defaults to False (Video Swin).
         train_cfg (dict, optional): Passed to the head.
-        test_cfg (dict, optional): Passed to the head; ``key_frames`` is read here.
+        test_cfg (dict, optional): Passed to the head; ``key_frames`` and ``clip_length`` are read by
+            the segmentor.
         data_preprocessor (dict, optional): Data preprocessor config.
         init_cfg (dict, optional): Initialisation config.
     """
-
-    def __init__(self,
-                 backbone: dict,
-                 text_encoder: dict,
-                 neck: dict,
-                 head: dict,
-                 train_cfg: Optional[dict] = None,
-                 test_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        head = copy.deepcopy(head)
-        head.update(train_cfg=train_cfg, test_cfg=test_cfg)
-        # Sub-modules resolve in mmrvos's registries even when SOC is built under another default
-        # scope (e.g. an mmdet config that imports mmrvos and uses type='mmrvos.SOC').
-        with DefaultScope.overwrite_default_scope('mmrvos'):
-            self.backbone = MODELS.build(backbone)
-            self.text_encoder = MODELS.build(text_encoder)
-            self.neck = MODELS.build(neck)
-            self.head = MODELS.build(head)
-        self.train_cfg = train_cfg or dict()
-        self.test_cfg = test_cfg or dict()
-
-    def extract_feat(self, inputs: Tensor, data_samples: TrackSampleList,
-                     batch_frames: Optional[List[List[int]]] = None) -> dict:
-        """Run backbone, text encoder and neck; keep the key frames after the backbone.
-
-        Args:
-            inputs (Tensor): (N, T, 3, H, W) normalised clips.
-            data_samples (list[TrackDataSample]): One per clip.
-            batch_frames (list[list[int]], optional): Per clip, the frames kept after the backbone, the
-                same number per clip (see :meth:`get_key_frames`). None keeps all.
-
-        Returns:
-            dict: The keyword arguments of the head's ``forward``: ``neck_outs`` (see ``MMFNeck``),
-            ``stride4_feats`` (N*T', C_4, H/4, W/4), ``sentence_feats`` (N, C), ``img_sizes`` (N, 2)
-            resized (h, w) of each clip's frames and ``num_frames`` T', the frames kept per clip.
-        """
-        if inputs.dim() != 5:
-            raise ValueError(f'SOC expects (N, T, C, H, W) clips, got {tuple(inputs.shape)}')
-        num_clips, num_frames = inputs.shape[:2]
-        feats = self.backbone(inputs)
-        padding_masks = self.get_padding_masks(inputs, data_samples)
-        text = self.text_encoder(self.get_texts(data_samples))
-        if batch_frames is not None:
-            index = self.flat_frame_indices(batch_frames, num_frames, inputs.device)
-            num_frames = index.numel() // num_clips
-            feats = [f.index_select(0, index) for f in feats]
-            padding_masks = padding_masks.index_select(0, index)
-        img_sizes = inputs.new_tensor([s[0].metainfo['img_shape'][:2] for s in data_samples])
-        neck_outs = self.neck(feats[1:], padding_masks, num_frames, text)
-        return dict(neck_outs=neck_outs, stride4_feats=feats[0], sentence_feats=text['sentence_feats'],
-                    img_sizes=img_sizes, num_frames=num_frames)
-
-    def _forward(self, inputs: Tensor, data_samples: TrackSampleList) -> Dict[str, Tensor]:
-        """Raw head outputs of all frames (see :meth:`SOCHead.forward`)."""
-        return self.head(**self.extract_feat(inputs, data_samples))
-
-    def loss(self, inputs: Tensor, data_samples: TrackSampleList) -> Dict[str, Tensor]:
-        """Compute the losses of a batch of clips.
-
-        Args:
-            inputs (Tensor): (N, T, 3, H, W) normalised clips.
-            data_samples (list[TrackDataSample]): Ground truth per frame.
-
-        Returns:
-            dict[str, Tensor]: Weighted losses.
-        """
-        batch_frames = self.get_key_frames(data_samples, annotated_only=True)
-        head_inputs = self.extract_feat(inputs, data_samples, batch_frames)
-        return self.head.loss(head_inputs, data_samples, batch_frames)
-
-    def predict(self, inputs: Tensor, data_samples: TrackSampleList, rescale: bool = True) -> TrackSampleList:
-        """Predict masks of the referred object(s).
-
-        With ``test_cfg.clip_length`` set (36 for Ref-DAVIS17), the video is cut into windows of that
-        many frames, each run through the whole model on its own (as the official inference does), and
-        the query is selected per window.
-
-        Args:
-            inputs (Tensor): (N, T, 3, H, W) normalised clips.
-            data_samples (list[TrackDataSample]): Metainfo per frame.
-            rescale (bool): Kept for API compatibility; masks are always at ``ori_shape``.
-
-        Returns:
-            list[TrackDataSample]: ``data_samples`` with ``pred_track_instances`` in every frame.
-        """
-        annotated = self.test_cfg.get('key_frames', 'all') == 'annotated'
-        for clips, samples in self.split_windows(inputs, data_samples, self.test_cfg.get('clip_length')):
-            batch_frames = self.get_key_frames(samples, annotated_only=annotated)
-            head_inputs = self.extract_feat(clips, samples, batch_frames)
-            results = self.head.predict(head_inputs, samples, batch_frames)
-            self.add_pred_to_datasample(samples, results, batch_frames, inputs.device)
-        return data_samples
