@@ -1,5 +1,6 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 from .bca import BilateralChannelActivation
+from .cross_modal_fpn_decoder import CrossModalFPNDecoder, VisionLanguageBlock
 from .deformable_attention_precision import bf16_in_fp32, enable_bf16_deformable_attention
 from .fpn_spatial_decoder import FPNSpatialDecoder
 from .lbdt_layer import LanguageBridgedDuplexTransfer, LBDTLayer
@@ -12,5 +13,5 @@ enable_bf16_deformable_attention()
 __all__ = [
     'FPNSpatialDecoder', 'MultimodalFusion', 'SinePositionalEncoding1D', 'VideoObjectCluster', 'bf16_in_fp32',
     'enable_bf16_deformable_attention', 'LanguageBridgedDuplexTransfer', 'LBDTLayer',
-    'BilateralChannelActivation'
+    'BilateralChannelActivation', 'CrossModalFPNDecoder', 'VisionLanguageBlock'
 ]
