@@ -83,7 +83,7 @@ def test_referformer_configs(config):
     keys = optim.paramwise_cfg.custom_keys
     assert keys['backbone'].lr_mult == 0.5 and keys['text_encoder'].lr_mult == 0.1  # 5e-5 and 1e-5
     # --freeze_text_encoder everywhere except in the RefCOCO pre-training
-    assert model.text_encoder.freeze == (not name.endswith('refcoco-pre.py'))
+    assert model.text_encoder['freeze'] == (not name.endswith('refcoco-pre.py'))
     assert cfg.param_scheduler[0].milestones == MILESTONES[cfg.train_cfg.max_epochs]
     pretrained = f'checkpoints/referformer_{backbone}_8xb2-12e_refcoco-pre.pth'
     assert cfg.load_from == (pretrained if '_refcoco-pre_' in name else None)
@@ -97,7 +97,7 @@ def test_official_learning_rates(tiny_text_encoder_cfg):
     from mmengine.optim import build_optim_wrapper
     cfg = get_config('referformer/referformer_r50_8xb2-12e_refcoco-pre.py')
     model_cfg = _buildable(cfg.model, tiny_text_encoder_cfg)
-    model_cfg.text_encoder.freeze = False
+    model_cfg.text_encoder['freeze'] = False
     model = MODELS.build(model_cfg)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     names = {id(p): n for n, p in model.named_parameters()}
@@ -126,7 +126,9 @@ def _buildable(cfg, tiny_text_encoder_cfg):
 def test_base_models_build(base, out_channels, tiny_text_encoder_cfg):
     cfg = _buildable(get_model_cfg(f'_base_/models/{base}.py'), tiny_text_encoder_cfg)
     model = MODELS.build(cfg)
-    assert model.backbone.out_channels == out_channels if hasattr(model.backbone, 'out_channels') else True
+    # the neck projects the backbone's strides 8/16/32, the cross-modal FPN also takes its stride 4
+    assert [proj[0].in_channels for proj in model.neck.input_proj[:3]] == out_channels[1:]
+    assert model.head.mask_head.pixel_decoder.adapter_1.in_channels == out_channels[0]
     # the dynamic mask head's controller emits the official 2153 = (256+2)*8+8 + 8*8+8 + 8+1 parameters
     controller_out = [m for m in model.head.mask_head.controller.modules() if hasattr(m, 'out_features')][-1]
     assert controller_out.out_features == 2153
