@@ -44,7 +44,7 @@ def test_soc_configs(config):
     swin_b = 'video-swin-b' in config
     assert cfg.model.backbone.arch == ('base' if swin_b else 'tiny')
     assert cfg.model.neck.in_channels == ([256, 512, 1024] if swin_b else [192, 384, 768])
-    assert cfg.model.head.mask_head.fpn_dims[-1] == (128 if swin_b else 96)
+    assert cfg.model.head.mask_head.pixel_decoder.fpn_dims[-1] == (128 if swin_b else 96)
     test_cfg = cfg.model.test_cfg
     if 'a2d-sentences' in config:
         assert test_cfg.query_selection == 'all' and test_cfg.key_frames == 'annotated'

@@ -6,7 +6,8 @@ from torch import Tensor
 from mmrvos.registry import MODELS
 
 from ..layers import MultimodalFusion
-from .vision_language_fusion_neck import VisionLanguageFusionNeck, clip_tokens
+from ..layers.cross_modal_fpn_decoder import clip_tokens
+from .vision_language_fusion_neck import VisionLanguageFusionNeck
 
 
 @MODELS.register_module()

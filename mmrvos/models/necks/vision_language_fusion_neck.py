@@ -9,18 +9,12 @@ from torch import Tensor, nn
 from mmrvos.registry import MODELS
 
 from ..layers import MultimodalFusion
+from ..layers.cross_modal_fpn_decoder import clip_maps, clip_tokens
 
 
 def resize_padding_mask(mask: Tensor, size: Sequence[int]) -> Tensor:
     """Nearest-resize a (N, H, W) bool padding mask to ``size`` (as the official code does)."""
     return F.interpolate(mask[None].float(), size=tuple(size)).bool()[0]
-
-
-def clip_tokens(maps: Tensor, num_frames: int) -> Tensor:
-    """(N*T, C, h, w) per-frame maps -> (N, T*h*w, C) tokens of each clip."""
-    num_frames_total, c, h, w = maps.shape
-    return maps.view(num_frames_total // num_frames, num_frames, c, h * w).permute(0, 1, 3, 2).reshape(
-        num_frames_total // num_frames, num_frames * h * w, c)
 
 
 @MODELS.register_module()
@@ -78,11 +72,9 @@ class VisionLanguageFusionNeck(BaseModule):
 
     def _language_to_vision(self, feat: Tensor, num_frames: int, text: Dict[str, Tensor]) -> Tensor:
         """Gate (N*T, C, h, w) visual features by the words of their clip."""
-        num_frames_total, c, h, w = feat.shape
         fused = self.vlf(clip_tokens(feat, num_frames), text['word_feats'], text['word_mask'],
                          memory_pos=text['word_pos'])
-        return fused.view(num_frames_total // num_frames, num_frames, h * w, c).permute(0, 1, 3, 2).reshape(
-            num_frames_total, c, h, w)
+        return clip_maps(fused, num_frames, feat.shape[-2:])
 
     def fuse_vision_to_language(self, outs: dict, level: int, projected: Tensor, mask: Tensor, pos: Tensor,
                                 num_frames: int, text: Dict[str, Tensor]) -> None:

@@ -1,5 +1,6 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-"""SOCHead.loss_by_feat on a hand-built assignment and predict_by_feat, checked by formula."""
+"""SOCHead: what it changes in ReferFormerHead (zero query content, VOC and the output layers, its losses
+on a hand-built assignment, checked by formula) and predict_by_feat (inherited), checked by formula."""
 import copy
 
 import pytest
@@ -16,6 +17,40 @@ def head(tiny_soc_cfg):
     head = MODELS.build(dict(cfg['head'], train_cfg=cfg['train_cfg'], test_cfg=cfg['test_cfg']))
     head.init_weights()
     return head
+
+
+def test_frame_queries_start_from_zero_content(head):
+    query_pos = head.query_embed.weight[None].expand(4, -1, -1)
+    text = dict(sentence_feats=torch.randn(2, 128))
+    assert torch.equal(head.initial_query_content(query_pos, text, 2), torch.zeros(4, 5, 128))
+
+
+def test_video_queries_and_output_layers(head):
+    head.eval()
+    n, t, q, c = 1, 2, head.num_queries, 128
+    hidden_states = torch.randn(head.decoder.num_layers, n * t, q, c)
+    sentence = torch.randn(n, c)
+    with torch.no_grad():
+        video_queries = head.forward_video_queries(hidden_states, sentence, t, [0, 1])
+        queries, outs = head.forward_queries(hidden_states, [(1, 1)], dict(sentence_feats=sentence), t)
+    assert video_queries.shape == (2, n, head.voc.num_queries, c)
+    # the heads see frame queries + video queries of the same layer
+    torch.testing.assert_close(outs['video_queries'][0], video_queries[1])
+    torch.testing.assert_close(queries[0], hidden_states[1].view(n, t, q, c) + video_queries[1][:, None])
+    frame_level = copy.copy(head)
+    frame_level.voc = None
+    assert frame_level.forward_video_queries(hidden_states, sentence, t, [1]) is None
+    queries, outs = frame_level.forward_queries(hidden_states, [(1, 1)], dict(sentence_feats=sentence), t)
+    assert outs == {} and torch.equal(queries[0], hidden_states[1].view(n, t, q, c))
+
+    head.train()
+    assert head._output_layers(3) == [(0, 0), (1, 1), (2, 2)]
+    head.eval()
+    assert head._output_layers(3) == [(2, 2)]
+    head.test_cfg['official_layer0_quirk'] = True
+    assert head._output_layers(3) == [(0, 2)]
+    head.train()
+    assert head._output_layers(3) == [(0, 0), (1, 1), (2, 2)]  # the quirk is a test-time one
 
 
 def _focal(logits, targets, alpha=0.25, gamma=2.0):
