@@ -2,9 +2,10 @@
 # with the widths of the tiny SOC (./soc_tiny.py), so that the two compare on the synthetic benchmark.
 # Video Swin with a 16-channel stem and one block per stage, width 128, 4 attention heads, FFN 256 (also in
 # the cross-modal FPN's vision-language blocks), one deformable encoder layer, 2 decoder layers, no dropout,
-# mask features of 8 channels as the tiny SOC's (the official mask_dim is the width, 256; at 128 the dynamic
-# convolutions over 20 queries x 16 frames take ~3x the iteration time on a CPU), and the frozen random 2-layer
-# RoBERTa (hidden 64) of ./soc_tiny.py, whose tokenizer a config gives as `model.text_encoder.tokenizer_path`.
+# mask features of 8 channels as the tiny SOC's (the official mask_dim is the width, 256; at 128 the copies of
+# the mask features for 20 queries x 16 frames cost ~20% of an iteration in a CPU profile), and the frozen
+# random 2-layer RoBERTa (hidden 64) of ./soc_tiny.py, whose tokenizer a config gives as
+# `model.text_encoder.tokenizer_path`.
 #
 # Settings that differ from the official recipe, as in ./soc_tiny.py (measured there) because everything
 # starts from random weights:
