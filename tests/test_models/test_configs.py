@@ -160,4 +160,7 @@ def test_synthetic_models_build(config, tiny_text_encoder_cfg, tmp_path):
     cfg.text_encoder.tokenizer_path = tiny_text_encoder_cfg['tokenizer_path']
     model = MODELS.build(cfg)
     assert model.backbone.out_channels == [16, 32, 64, 128]
-    assert (model.head.voc is None) == ('frame-level' in config)
+    if cfg.type == 'SOC':
+        assert (model.head.voc is None) == ('frame-level' in config)
+    else:  # ReferFormer: the same backbone, width and queries as the tiny SOC
+        assert cfg.type == 'ReferFormer' and model.head.num_queries == 20 and model.head.embed_dims == 128

@@ -1,0 +1,15 @@
+# JHMDB-Sentences evaluation of the model trained with referformer_video-swin-t_8xb1-12e_a2d-sentences.py
+# (docs/JHMDB-Sentences.md: the A2D-Sentences model without fine-tuning): every query scored on the
+# annotated frame of each 6-frame window. Test only: tools/test.py CONFIG CHECKPOINT.
+_base_ = [
+    '../_base_/models/referformer_video-swin-t.py',
+    '../_base_/datasets/referformer_jhmdb_sentences.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(test_cfg=dict(query_selection='all', key_frames='annotated', mask_upsample='via_input'))
+test_dataloader = dict(dataset=dict(clip_length=6))
+val_dataloader = test_dataloader
+
+# The training recipe's total batch, for `tools/train.py --auto-scale-lr`.
+auto_scale_lr = dict(enable=False, base_batch_size=8)
