@@ -10,7 +10,10 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-model = dict(test_cfg=dict(query_selection='all', key_frames='annotated', mask_upsample='via_input'))
+model = dict(
+    # the official A2D/JHMDB evaluation pads to a multiple of 32 as its training does
+    data_preprocessor=dict(test_pad_size_divisor=None),
+    test_cfg=dict(query_selection='all', key_frames='annotated', mask_upsample='via_input'))
 
 load_from = 'checkpoints/referformer_video-swin-b_8xb2-12e_refcoco-pre.pth'
 train_cfg = dict(val_interval=1)

@@ -16,6 +16,8 @@ model = dict(
         encoder=dict(layer_cfg=dict(self_attn_cfg=no_dropout, ffn_cfg=no_ffn_dropout)),
         decoder=dict(
             layer_cfg=dict(self_attn_cfg=no_mha_dropout, cross_attn_cfg=no_dropout, ffn_cfg=no_ffn_dropout))),
+    # the official A2D/JHMDB evaluation pads to a multiple of 32 as its training does
+    data_preprocessor=dict(test_pad_size_divisor=None),
     test_cfg=dict(query_selection='all', key_frames='annotated', mask_upsample='via_input'))
 
 clip_length = 6

@@ -7,7 +7,10 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-model = dict(test_cfg=dict(query_selection='all', key_frames='annotated', mask_upsample='via_input'))
+model = dict(
+    # the official A2D/JHMDB evaluation pads to a multiple of 32 as its training does
+    data_preprocessor=dict(test_pad_size_divisor=None),
+    test_cfg=dict(query_selection='all', key_frames='annotated', mask_upsample='via_input'))
 test_dataloader = dict(dataset=dict(clip_length=6))
 val_dataloader = test_dataloader
 

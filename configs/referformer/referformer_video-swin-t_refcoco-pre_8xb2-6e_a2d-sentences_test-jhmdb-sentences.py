@@ -8,7 +8,10 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-model = dict(test_cfg=dict(query_selection='all', key_frames='annotated', mask_upsample='via_input'))
+model = dict(
+    # the official A2D/JHMDB evaluation pads to a multiple of 32 as its training does
+    data_preprocessor=dict(test_pad_size_divisor=None),
+    test_cfg=dict(query_selection='all', key_frames='annotated', mask_upsample='via_input'))
 
 # The training recipe's total batch, for `tools/train.py --auto-scale-lr`.
 auto_scale_lr = dict(enable=False, base_batch_size=16)

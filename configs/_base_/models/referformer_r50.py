@@ -15,11 +15,14 @@ ffn_cfg = dict(embed_dims=d_model, feedforward_channels=2048, num_fcs=2, ffn_dro
 model = dict(
     type='ReferFormer',
     data_preprocessor=dict(
-        type='TrackDataPreprocessor',
+        type='RVOSDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True,
-        pad_size_divisor=1,  # the official collate pads to the largest frame of the batch only
+        # the official training collate pads every batch to a multiple of 32; its Ref-YouTube-VOS and
+        # Ref-DAVIS17 inference runs the un-padded video (A2D/JHMDB configs: 32 in both phases)
+        pad_size_divisor=32,
+        test_pad_size_divisor=1,
         pad_mask=True),
     frame_backbone=True,
     backbone=dict(
@@ -73,7 +76,7 @@ model = dict(
         loss_dice=dict(type='DiceLoss', use_sigmoid=True, activate=True, naive_dice=True, eps=1.0,
                        loss_weight=5.0),
         loss_bbox=dict(type='L1Loss', loss_weight=5.0),
-        loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
+        loss_iou=dict(type='SmoothedGIoULoss', eps=1e-6, loss_weight=2.0)),
     # One Hungarian assignment per clip (models/matcher.py): class cost over the frames where the object is
     # visible, box costs averaged over all frames, mask costs over the whole clip volume at stride 4.
     train_cfg=dict(
