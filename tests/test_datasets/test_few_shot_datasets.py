@@ -2,6 +2,7 @@
 """Few-shot RVOS data (CMA, issue 16): Mini-Ref-YouTube-VOS / Mini-Ref-SAIL-VOS in their official on-disk
 layout, the 4 folds of the 48 classes, training and test episodes, and the packed episode sample."""
 import json
+import pickle
 import random
 from unittest import mock
 
@@ -397,3 +398,23 @@ def test_mini_sailvos_items_and_an_object_id_other_than_1_is_logged(tmp_path):
     assert MiniRefSAILVOSDataset.NUM_FOLDS is None
     message = logger.warning.call_args_list[-1][0][0]
     assert '1 x expression with obj_id != 1' in message and 'video dog_a expression 2' in message
+
+
+def test_episodes_go_through_the_dataloader_and_the_data_preprocessor(ytvos_root):
+    from mmengine.dataset import pseudo_collate
+
+    from mmrvos.registry import MODELS
+    dataset = from_config(YTVOS_CONFIG, ytvos_root, episodes_per_class=2)
+    dataset = pickle.loads(pickle.dumps(dataset))  # as sent to dataloader workers
+    preprocessor = MODELS.build(
+        dict(type='RVOSDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+             bgr_to_rgb=True, pad_size_divisor=32))
+    random.seed(0)
+    np.random.seed(0)
+    batch = preprocessor(pseudo_collate([dataset[0], dataset[3]]), training=True)
+    inputs, samples = batch['inputs'], batch['data_samples']
+    assert inputs.shape[:3] == (2, 10, 3) and inputs.shape[-1] % 32 == 0 and inputs.shape[-2] % 32 == 0
+    for track in samples:
+        roles = [f.frame_role for f in track.video_data_samples]
+        assert roles == ['support'] * 5 + ['query'] * 5
+        assert all(f.gt_instances.masks.masks.shape[1:] == f.img_shape for f in track.video_data_samples)
