@@ -127,7 +127,8 @@ class FewShotEpisodeDataset(Dataset):
             raise ValueError(f'small_classes must be "warn" or "error", got {small_classes!r}')
         if episodes_per_class < 1 or support_frames < 1 or query_frames < 1:
             raise ValueError('episodes_per_class, support_frames and query_frames must be positive')
-        self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        with DefaultScope.overwrite_default_scope('mmrvos'):
+            self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         for attr in ('CATEGORIES', 'NUM_FOLDS'):
             if not hasattr(self.dataset, attr):
                 raise TypeError(f'{type(self.dataset).__name__} has no {attr}: wrap a few-shot dataset '
