@@ -418,3 +418,42 @@ def test_episodes_go_through_the_dataloader_and_the_data_preprocessor(ytvos_root
         roles = [f.frame_role for f in track.video_data_samples]
         assert roles == ['support'] * 5 + ['query'] * 5
         assert all(f.gt_instances.masks.masks.shape[1:] == f.img_shape for f in track.video_data_samples)
+
+
+def _annotation_only_tree(root, videos_per_class=2):
+    """The two annotation files of a Mini-Ref-YouTube-VOS with every class (no frames: building the episodes
+    reads only the annotation files)."""
+    metas, expressions = {}, {}
+    for class_id, name in enumerate(MINI_REF_YTVOS_CATEGORIES, 1):
+        for k in range(videos_per_class):
+            video = f'{name}_{k}'
+            metas[video] = dict(objects={'1': dict(category=name, frames=['00000'])})
+            expressions[video] = dict(frames=[f'{5 * i:05d}' for i in range(6)],
+                                      expressions={'0': dict(exp=f'a {name}', obj_id='1')})
+    files = (('train/meta.json', metas), ('meta_expressions/train/meta_expressions.json', expressions))
+    for path, content in files:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(json.dumps(dict(videos=content)))
+    return root
+
+
+@pytest.mark.parametrize('fold', [1, 2, 3, 4])
+def test_config_folds_36_training_classes_x_100_episodes_12_test_classes(tmp_path, fold):
+    root = _annotation_only_tree(tmp_path)
+    logger = mock.MagicMock()
+    with mock.patch(LOGGER, return_value=logger):
+        train = from_config(YTVOS_CONFIG, root, fold=fold)
+        test = from_config(YTVOS_CONFIG, root, 'test_dataloader', fold=fold)
+    assert not logger.warning.called  # every class has two videos: nothing to report
+    assert len(train) == 36 * 100 and len(train.episode_class_ids) == 36
+    assert len(test.episode_class_ids) == 12 and len(test) == 12  # one query expression per class
+    assert not set(train.episode_class_ids) & set(test.episode_class_ids)
+    assert sorted(train.episode_class_ids + test.episode_class_ids) == list(range(1, 49))
+    random.seed(fold)
+    held_out = {MINI_REF_YTVOS_CATEGORIES[c - 1] for c in test.episode_class_ids}
+    for idx in range(0, len(train), 7):
+        ep = train.get_data_info(idx)['episode']
+        assert ep['class_name'] not in held_out
+        classes = {ep['support_video'].rsplit('_', 1)[0], ep['query_video'].rsplit('_', 1)[0]}
+        assert classes == {ep['class_name']}
+    assert {test.get_data_info(i)['episode']['class_name'] for i in range(len(test))} == held_out
