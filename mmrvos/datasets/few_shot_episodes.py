@@ -151,10 +151,9 @@ class FewShotEpisodeDataset(Dataset):
 
     @property
     def metainfo(self) -> dict:
-        """The wrapped dataset's metainfo with the fold and its classes."""
+        """The wrapped dataset's metainfo with the fold, the category names and this phase's class ids."""
         meta = copy.deepcopy(self.dataset.metainfo)
-        meta.update(fold=self.fold, categories=tuple(self.dataset.CATEGORIES),
-                    episode_class_ids=tuple(self.class_ids))
+        meta.update(fold=self.fold, categories=tuple(self.dataset.CATEGORIES), class_ids=tuple(self.class_ids))
         return meta
 
     @property

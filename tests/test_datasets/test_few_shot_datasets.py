@@ -191,6 +191,7 @@ def test_training_episodes_are_reproducible_from_the_seed(ytvos_root):
 def test_test_episodes_one_seeded_support_per_class_every_other_expression_a_query(ytvos_root):
     dataset = episodes(ytvos_root, fold=1, test_mode=True, support_seed=5)
     assert dataset.class_ids == fold_classes(48, 1)[1] and dataset.episode_class_ids == [1]  # hat
+    assert dataset.metainfo['class_ids'] == tuple(fold_classes(48, 1)[1]) and dataset.metainfo['fold'] == 1
     eps = [dataset.get_data_info(i)['episode'] for i in range(len(dataset))]
     support = eps[0]['support_video']
     assert {(e['support_video'], e['support_exp_id'], tuple(e['support_frames'])) for e in eps} == \
