@@ -153,7 +153,8 @@ class FewShotEpisodeDataset(Dataset):
     def metainfo(self) -> dict:
         """The wrapped dataset's metainfo with the fold, the category names and this phase's class ids."""
         meta = copy.deepcopy(self.dataset.metainfo)
-        meta.update(fold=self.fold, categories=tuple(self.dataset.CATEGORIES), class_ids=tuple(self.class_ids))
+        meta.update(
+            fold=self.fold, categories=tuple(self.dataset.CATEGORIES), class_ids=tuple(self.class_ids))
         return meta
 
     @property
