@@ -291,6 +291,23 @@ def test_metric_equals_official_per_fold_and_mean(cases, tmp_path):
     assert abs(metrics['few_shot/expression_J&F'] - metrics['few_shot/J&F']) > 1e-3
 
 
+def test_metric_in_rvos_test_loop(cases, tmp_path):
+    """In a Runner with RVOSTestLoop: episodes.jsonl goes to {work_dir}/few_shot, coverage keys added."""
+    from mmengine.runner import Runner
+    from test_metrics import ReplayModel, SampleList
+    samples = [episode_sample(c['episode'], c['gt'], c['pred']) for c in cases]
+    runner = Runner(
+        model=ReplayModel(), work_dir=str(tmp_path),
+        test_dataloader=dict(dataset=SampleList(samples), sampler=dict(type='DefaultSampler', shuffle=False),
+                             batch_size=2, num_workers=0, collate_fn=dict(type='pseudo_collate')),
+        test_cfg=dict(type='RVOSTestLoop'), test_evaluator=dict(type='FewShotJFMetric'),
+        default_scope='mmrvos')
+    metrics = runner.test()
+    j_ref = np.mean([v[0] for v in reference_folds(cases).values()])
+    assert abs(metrics['few_shot/J'] - j_ref) <= TOL and metrics['coverage/loaded'] == 5
+    assert len(read_lines(tmp_path / 'few_shot' / 'episodes.jsonl')) == 5
+
+
 def test_metric_resized_predictions(cases, tmp_path):
     """Masks given at the evaluation size (``resized_masks``) are scored as they are, as test.py does."""
     case = cases[0]

@@ -55,7 +55,7 @@ def run_dir(work_dir: str, config: str, seed: int) -> str:
     return osp.join(work_dir, osp.splitext(osp.basename(config))[0], f'seed{seed}')
 
 
-def test_argv(config: str, checkpoint: str, seed: int, out_dir: str, seed_key: str, resume: bool,
+def build_test_argv(config: str, checkpoint: str, seed: int, out_dir: str, seed_key: str, resume: bool,
               cfg_options: Sequence[str]) -> List[str]:
     """The ``tools/test.py`` arguments of one run."""
     options = [f'{seed_key}={seed}'] + (['test_evaluator.resume=True'] if resume else []) + list(cfg_options)
@@ -93,7 +93,7 @@ def run_all(args: argparse.Namespace, run_test: Callable[[List[str]], Dict[str, 
                         continue
             resume = osp.isfile(osp.join(out_dir, 'few_shot', 'episodes.jsonl'))
             print(f'{config} seed {seed}: testing{" (resuming)" if resume else ""} in {out_dir}')
-            metrics = run_test(test_argv(config, checkpoint, seed, out_dir, args.seed_key, resume,
+            metrics = run_test(build_test_argv(config, checkpoint, seed, out_dir, args.seed_key, resume,
                                          args.cfg_options))
             os.makedirs(out_dir, exist_ok=True)
             record = dict(config=config, checkpoint=checkpoint, seed=seed, complete=is_complete(metrics),
