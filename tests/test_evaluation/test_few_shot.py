@@ -320,9 +320,12 @@ def test_metric_resized_predictions(cases, tmp_path):
     tree.update(case['gt'], resized, pred_resized=True)
     assert abs(metrics['few_shot/J'] - tree.scores[0]) <= TOL
     assert abs(metrics['few_shot/F'] - tree.scores[1]) <= TOL
-    wrong = episode_sample(case['episode'], case['gt'], case['pred'], resized_pred=resized[:, :-1])
-    with pytest.raises(RuntimeError, match='evaluation size'):
-        evaluate(dict(type='FewShotJFMetric', outfile_prefix=str(tmp_path / 'b')), [wrong])
+    # resized masks one pixel narrower (a resize that rounds 640.5 up gives 641): the ori_shape masks count
+    wrong = episode_sample(case['episode'], case['gt'], case['pred'], resized_pred=resized[:, :, :-1])
+    metrics = evaluate(dict(type='FewShotJFMetric', outfile_prefix=str(tmp_path / 'b')), [wrong])
+    tree = RefTreeEvaluation()
+    tree.update(case['gt'], case['pred'])
+    assert abs(metrics['few_shot/J'] - tree.scores[0]) <= TOL
 
 
 def test_metric_refuses_non_episodes(tmp_path):
@@ -441,8 +444,9 @@ class FakeTest:
         self.calls.append(argv)
         config, work_dir = argv[0], argv[argv.index('--work-dir') + 1]
         options = dict(o.split('=', 1) for o in argv[argv.index('--cfg-options') + 1:])
-        fold, seed = int(config[-4]), int(options['test_dataloader.dataset.support_seed'])
-        rng = np.random.default_rng(seed)
+        fold = int(config[-4]) if config[-4].isdigit() else None  # no folds: Mini-Ref-SAIL-VOS
+        seed = int(options['test_dataloader.dataset.support_seed'])
+        rng = np.random.default_rng(seed + len(self.calls))
         samples = []
         for c in self.cases:
             pred = perturb(rng, c['gt'])  # the support draw changes the predictions
@@ -511,3 +515,19 @@ def test_few_shot_seeds_tool_refuses_incomplete_and_wrong_seed(cases, tmp_path):
         tool.main(['--run', 'c/fold1.py', 'a.pth', '--seeds', '3', '--work-dir', str(tmp_path / 'w'),
                    '--seed-key', 'test_dataloader.dataset.other'],
                   run_test=lambda argv: wrong([a.replace('.other=', '.support_seed=4') for a in argv]))
+
+
+def test_few_shot_seeds_tool_without_folds(cases, tmp_path):
+    """Mini-Ref-SAIL-VOS: one config (episodes without fold) tested with each fold's checkpoint."""
+    from mmrvos.testing import load_script
+    tool = load_script('tools/analysis_tools/few_shot_seeds.py')
+    fake = FakeTest(cases[:2])
+    summary = tool.main(['--run', 'c/sail.py', 'fold1.pth', '--run', 'c/sail.py', 'fold2.pth', '--seeds', '1',
+                         '2', '--work-dir', str(tmp_path)], run_test=fake)
+    assert list(summary['folds']) == ['sail_fold1', 'sail_fold2']
+    result = json.loads((tmp_path / 'sail_fold2' / 'seed1' / 'few_shot_results.json').read_text())
+    assert 'few_shot/all_classes/J' in result['metrics'] and result['checkpoint'] == 'fold2.pth'
+    j = [result['metrics']['few_shot/all_classes/J']]
+    j.append(json.loads((tmp_path / 'sail_fold2' / 'seed2' / 'few_shot_results.json').read_text())['metrics'][
+        'few_shot/all_classes/J'])
+    assert abs(summary['folds']['sail_fold2']['J'][0] - np.mean(j)) <= TOL

@@ -7,10 +7,13 @@
 Each (config, checkpoint) pair is usually one fold (the configs of the 4 folds with their checkpoints).
 For every pair and seed the test is run with ``tools/test.py`` (in this process) with
 ``--cfg-options test_dataloader.dataset.support_seed=SEED`` and its own work_dir
-``<work-dir>/<config name>/seed<SEED>``, whose ``FewShotJFMetric`` writes ``few_shot/episodes.jsonl`` as
-episodes finish; the returned metrics are saved to ``few_shot_results.json`` there. Then:
+``<work-dir>/<config name>/seed<SEED>`` (``<config name>_<checkpoint name>`` when pairs share a
+config), whose ``FewShotJFMetric`` writes ``few_shot/episodes.jsonl`` as episodes finish; the returned
+metrics are saved to ``few_shot_results.json`` there. Then:
 
-* per fold (from the ``few_shot/fold<g>/J`` and ``.../F`` of each run): the mean and spread over seeds;
+* per fold (from the ``few_shot/fold<g>/J`` and ``.../F`` of each run; a dataset without folds, such as
+  Mini-Ref-SAIL-VOS tested with each fold's checkpoint, is labelled by the run's name): the mean and
+  spread over seeds;
 * per seed the mean over folds, and the mean and spread of that over seeds (the paper's figure, done
   for real instead of dividing one run by 5 as the official ``test.py`` prints).
 
@@ -50,9 +53,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_dir(work_dir: str, config: str, seed: int) -> str:
-    """``<work_dir>/<config name>/seed<seed>``."""
-    return osp.join(work_dir, osp.splitext(osp.basename(config))[0], f'seed{seed}')
+def _stem(path: str) -> str:
+    return osp.splitext(osp.basename(path))[0]
+
+
+def run_names(pairs: Sequence[Sequence[str]]) -> List[str]:
+    """A folder name per (config, checkpoint): the config's file name, with the checkpoint's when several
+    pairs share a config (Mini-Ref-SAIL-VOS: one config, the checkpoints of the 4 folds)."""
+    configs = [_stem(config) for config, _ in pairs]
+    names = [c if configs.count(c) == 1 else f'{c}_{_stem(ckpt)}' for c, (_, ckpt) in zip(configs, pairs)]
+    if len(set(names)) < len(names):
+        raise ValueError(f'two runs would share a folder: {names} (give configs or checkpoints other names)')
+    return names
 
 
 def build_test_argv(config: str, checkpoint: str, seed: int, out_dir: str, seed_key: str, resume: bool,
@@ -75,13 +87,10 @@ def is_complete(metrics: Dict[str, Any]) -> bool:
 
 def run_all(args: argparse.Namespace, run_test: Callable[[List[str]], Dict[str, Any]]) -> List[str]:
     """Run (or reuse) every (config, checkpoint, seed); returns the result files."""
-    names = [osp.splitext(osp.basename(config))[0] for config, _ in args.run]
-    if len(set(names)) < len(names):
-        raise ValueError(f'the configs need different file names (runs go to <work-dir>/<name>): {names}')
     files = []
-    for config, checkpoint in args.run:
+    for name, (config, checkpoint) in zip(run_names(args.run), args.run):
         for seed in args.seeds:
-            out_dir = run_dir(args.work_dir, config, seed)
+            out_dir = osp.join(args.work_dir, name, f'seed{seed}')
             path = osp.join(out_dir, RESULTS_FILE)
             files.append(path)
             if args.collect_only:
@@ -96,15 +105,16 @@ def run_all(args: argparse.Namespace, run_test: Callable[[List[str]], Dict[str, 
             metrics = run_test(build_test_argv(config, checkpoint, seed, out_dir, args.seed_key, resume,
                                          args.cfg_options))
             os.makedirs(out_dir, exist_ok=True)
-            record = dict(config=config, checkpoint=checkpoint, seed=seed, complete=is_complete(metrics),
-                          metrics=metrics)
+            record = dict(name=name, config=config, checkpoint=checkpoint, seed=seed,
+                          complete=is_complete(metrics), metrics=metrics)
             with open(path, 'w', encoding='utf-8') as f:
                 json.dump(record, f, indent=1)
     return files
 
 
 def fold_results(path: str, prefix: str) -> List[Dict[str, Any]]:
-    """(fold, seed, J, F) of each fold in one run's result file.
+    """(fold, seed, J, F) of each fold in one run's result file; a dataset without folds (``all_classes``
+    keys) is labelled by the run's name.
 
     Raises:
         ValueError: when the file is missing, the run is incomplete, has no fold, or its support seed
@@ -122,12 +132,12 @@ def fold_results(path: str, prefix: str) -> List[Dict[str, Any]]:
     if reported != seed:
         raise ValueError(f'{path}: the episodes used support seed {reported!r}, not {seed}: the seed option '
                          'did not reach the dataset (see --seed-key)')
-    pattern = re.compile(rf'^{re.escape(prefix)}/fold(.+)/J$')
-    folds = [m.group(1) for m in map(pattern.match, metrics) if m]
-    if not folds:
+    pattern = re.compile(rf'^{re.escape(prefix)}/(fold(.+)|all_classes)/J$')
+    groups = [(m.group(1), m.group(2)) for m in map(pattern.match, metrics) if m]
+    if not groups:
         raise ValueError(f'{path}: no {prefix}/fold<g>/J entry (is FewShotJFMetric the test evaluator?)')
-    return [dict(fold=int(g) if g.isdigit() else g, seed=seed, J=metrics[f'{prefix}/fold{g}/J'],
-                 F=metrics[f'{prefix}/fold{g}/F']) for g in folds]
+    return [dict(fold=record['name'] if g is None else int(g) if g.isdigit() else g, seed=seed,
+                 J=metrics[f'{prefix}/{group}/J'], F=metrics[f'{prefix}/{group}/F']) for group, g in groups]
 
 
 def format_summary(summary: Dict[str, Any]) -> str:

@@ -21,12 +21,14 @@ from ..functional import (
     expression_jf,
     few_shot_frame_measures,
     seed_statistics,
+    short_side_size,
     summarize_expressions,
     summarize_few_shot,
 )
 from .sample_utils import frame_gt_union, frame_has_gt, frame_pred_union, get_frames, get_meta, output_prefix
 
 SUMMARY_NAMES = ('J', 'F', 'J&F')
+NO_FOLD = 'all_classes'  # key of the episodes of a dataset without folds (fold None, Mini-Ref-SAIL-VOS)
 
 
 def _resized_pred(frame: Any) -> Optional[np.ndarray]:
@@ -60,8 +62,10 @@ class FewShotJFMetric(BaseMetric):
     * the official protocol (:func:`few_shot_frame_measures`): per frame J and F at the shorter-side-360
       size (gt bilinearly resized, ``> 0.5``; the prediction ``pred_track_instances.masks`` resized the same
       way, or ``pred_track_instances.resized_masks`` used as they are when the model gives masks at that
-      size), F with ``bound_th=0.010``; per fold the frame-weighted means over all its episodes, then the
-      mean over folds (``J``, ``F``, ``J&F``; per fold ``fold<g>/J`` ...);
+      size; masks at another size, e.g. of a resize that rounds the long side, fall back to ``masks``),
+      F with ``bound_th=0.010``; per fold the frame-weighted means over all its episodes, then the
+      mean over folds (``J``, ``F``, ``J&F``; per fold ``fold<g>/J`` ..., ``all_classes/J`` ... for the
+      episodes of a dataset without folds);
     * the standard protocol of mmrvos (as :class:`MeViSMetric`, the offline Ref-YouTube-VOS J&F): per
       episode the frame means of J and F at the original size with ``expression_bound_th``,
       expression-weighted per fold, then the mean over folds (``expression_J&F``, ``expression_J``,
@@ -104,6 +108,7 @@ class FewShotJFMetric(BaseMetric):
         self.expression_bound_th = expression_bound_th
         self.resume = resume
         self._finished: Optional[Dict[str, dict]] = None
+        self._warned_size = False
 
     @property
     def episodes_file(self) -> str:
@@ -168,8 +173,17 @@ class FewShotJFMetric(BaseMetric):
                                   num_unannotated=len(query))
         gt = np.stack([frame_gt_union(f) for f in scored])
         pred = np.stack([frame_pred_union(f) for f in scored])
+        size = gt.shape[1:] if self.short_side is None else short_side_size(gt.shape[1:], self.short_side)
         resized = [_resized_pred(f) for f in scored]
-        at_eval_size = all(r is not None for r in resized)
+        at_eval_size = all(r is not None and r.shape == size for r in resized)
+        if not at_eval_size and any(r is not None for r in resized) and not self._warned_size:
+            shapes = sorted({r.shape for r in resized if r is not None})
+            MMLogger.get_current_instance().warning(
+                f'episode {episode_key(episode)!r}: resized_masks of shape {shapes} are not all at the '
+                f'evaluation size {size} (torchvision Resize({self.short_side}) of {gt.shape[1:]}; a resize '
+                'that rounds the long side differs by a pixel): scoring the masks at ori_shape resized to '
+                'it instead (warned once)')
+            self._warned_size = True
         j_values, f_values = few_shot_frame_measures(
             gt, np.stack(resized) if at_eval_size else pred, self.short_side, self.bound_th,
             pred_at_eval_size=at_eval_size)
@@ -223,13 +237,14 @@ class FewShotJFMetric(BaseMetric):
             fold_ids = [fold for fold in folds if fold != 'mean']
             expression = {}
             for fold in fold_ids:
+                group = NO_FOLD if fold is None else f'fold{fold}'
                 for name in ('J', 'F', 'J&F', 'num_frames', 'num_episodes'):
-                    seed_metrics[f'fold{fold}/{name}'] = folds[fold][name]
+                    seed_metrics[f'{group}/{name}'] = folds[fold][name]
                 scored = [r for r in records_list if r['episode']['fold'] == fold
                           and r['episode'].get('support_seed') == seed and r.get('expression_J') is not None]
                 expression[fold] = summarize_expressions([r['expression_J'] for r in scored],
                                                          [r['expression_F'] for r in scored])
-                seed_metrics[f'fold{fold}/expression_J&F'] = expression[fold]['J&F']
+                seed_metrics[f'{group}/expression_J&F'] = expression[fold]['J&F']
             for name in SUMMARY_NAMES:
                 seed_metrics[name] = folds['mean'][name]
                 seed_metrics[f'expression_{name}'] = float(np.mean([expression[f][name] for f in fold_ids]))
