@@ -377,6 +377,23 @@ def test_jsonl_incremental_and_resume(cases, tmp_path):
     assert fresh['few_shot/num_episodes'] == 1
 
 
+def test_later_evaluations_rewrite_their_file(cases, tmp_path):
+    """Validation every epoch: the metric's second evaluation does not resume from its first."""
+    samples = [episode_sample(c['episode'], c['gt'], c['pred']) for c in cases[:2]]
+    empty = [np.zeros_like(c['pred']) for c in cases[:2]]
+    zeros = [episode_sample(c['episode'], c['gt'], p) for c, p in zip(cases, empty)]
+    metric = dict(type='FewShotJFMetric', outfile_prefix=str(tmp_path), resume=True)
+    evaluator = Evaluator(METRICS.build(metric))
+    evaluator.process(samples)
+    first = evaluator.evaluate(2)
+    evaluator.process(zeros)
+    second = evaluator.evaluate(2)
+    assert first['few_shot/J'] > second['few_shot/J']
+    lines = read_lines(tmp_path / 'episodes.jsonl')
+    assert len(lines) == 2 and lines[0]['J'] == list(few_shot_frame_measures(cases[0]['gt'], empty[0])[0])
+    assert not (tmp_path / 'episodes.jsonl.bak0').exists()
+
+
 def test_resume_ignores_other_seeds(cases, tmp_path):
     """Records of another seed in the file do not enter this run's numbers."""
     other = dict(cases[0]['episode'], support_seed=7)

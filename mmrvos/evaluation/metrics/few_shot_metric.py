@@ -76,9 +76,11 @@ class FewShotJFMetric(BaseMetric):
     their sums ``J_sum``/``F_sum``, ``num_frames``, ``expression_J``/``expression_F``), so a run that
     stops loses no finished episode. With ``resume=True`` the episodes already in the file are not scored
     again, and the file's episodes of this run's (fold, seed) pairs count in the result even when this run
-    did not see them (a run restarted on the remaining episodes). Without it an existing file is moved
-    aside (``episodes.jsonl.bak<n>``). Records of several seeds give per-seed numbers, the mean over seeds
-    as the headline and their sample standard deviation as ``seed_std/...``.
+    did not see them (a run restarted on the remaining episodes). Without it an existing file of an
+    earlier run is moved aside (``episodes.jsonl.bak<n>``). Only the first evaluation of the metric does
+    either: a later one (validation every epoch) rewrites the file. Records of several seeds give
+    per-seed numbers, the mean over seeds as the headline and their sample standard deviation as
+    ``seed_std/...``.
 
     Args:
         outfile_prefix (str): Folder of ``episodes.jsonl``; ``{work_dir}`` is the run's work_dir (filled
@@ -108,6 +110,7 @@ class FewShotJFMetric(BaseMetric):
         self.expression_bound_th = expression_bound_th
         self.resume = resume
         self._finished: Optional[Dict[str, dict]] = None
+        self._num_evaluations = 0  # only the first evaluation resumes (validation evaluates every epoch)
         self._warned_size = False
 
     @property
@@ -139,15 +142,19 @@ class FewShotJFMetric(BaseMetric):
         return finished
 
     def _prepare_file(self) -> None:
-        """On the first episode: load the finished ones (resume) or move an earlier file aside."""
+        """On the first episode of an evaluation: load the finished ones (resume), or move an earlier run's
+        file aside; a later evaluation of this metric (validation each epoch) starts its own file anew."""
         if self._finished is not None:
             return
         mkdir_or_exist(output_prefix(self.outfile_prefix))
-        self._finished = self.load_finished() if self.resume else {}
         path = self.episodes_file
-        if self.resume and osp.isfile(path):
+        resuming = self.resume and self._num_evaluations == 0
+        self._finished = self.load_finished() if resuming else {}
+        if self._num_evaluations > 0:
+            open(path, 'w').close()
+        elif resuming and osp.isfile(path):
             _drop_partial_line(path)
-        if not self.resume and osp.isfile(path) and osp.getsize(path) > 0:
+        elif osp.isfile(path) and osp.getsize(path) > 0:
             n = 0
             while osp.exists(f'{path}.bak{n}'):
                 n += 1
@@ -212,6 +219,14 @@ class FewShotJFMetric(BaseMetric):
                 os.fsync(f.fileno())
             self.results.append(record)
 
+    def evaluate(self, size: int) -> dict:
+        """mmengine's ``evaluate`` (all ranks); then a next evaluation starts a new file."""
+        try:
+            return super().evaluate(size)
+        finally:
+            self._finished = None
+            self._num_evaluations += 1
+
     def compute_metrics(self, results: List[dict]) -> Dict[str, Any]:
         """Per fold and over folds the official J, F, J&F and the standard per-expression J&F.
 
@@ -222,7 +237,7 @@ class FewShotJFMetric(BaseMetric):
             ``seed_std/J`` ... (sample std over seeds).
         """
         records = {r['key']: r for r in results}
-        if self.resume:  # episodes of this run's folds and seeds finished by an earlier, stopped run
+        if self.resume and self._num_evaluations == 0:  # episodes finished by an earlier, stopped run
             pairs = {(r['episode']['fold'], r['episode'].get('support_seed')) for r in results}
             for key, record in self.load_finished().items():
                 episode = record['episode']
