@@ -202,7 +202,8 @@ def summarize_few_shot(records: Iterable[Mapping[str, Any]]) -> Dict[Any, Dict[A
         episode = record['episode']
         groups[episode.get('support_seed')][episode['fold']].append(record)
     summary: Dict[Any, Dict[Any, Dict[str, float]]] = {}
-    for seed, folds in groups.items():
+    for seed in sorted(groups, key=_order):
+        folds = groups[seed]
         per_fold = {fold: pool_frames(folds[fold]) for fold in sorted(folds, key=_order)}
         per_fold['mean'] = {
             name: float(np.mean([per_fold[fold][name] for fold in folds])) for name in ('J', 'F', 'J&F')}
