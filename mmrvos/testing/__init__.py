@@ -4,6 +4,7 @@ from .model_cfg import (
                         get_config,
                         get_config_root,
                         get_model_cfg,
+                        tiny_cma_cfg,
                         tiny_lbdt_cfg,
                         tiny_referformer_cfg,
                         tiny_soc_cfg,
@@ -15,5 +16,5 @@ from .tiny_roberta import build_tiny_roberta_tokenizer, build_tiny_text_encoder_
 __all__ = [
     'demo_rvos_inputs', 'get_config', 'get_config_root', 'get_model_cfg', 'tiny_soc_cfg',
     'build_tiny_roberta_tokenizer', 'build_tiny_text_encoder_cfg', 'tiny_roberta_config', 'get_repo_root',
-    'load_script', 'tiny_lbdt_cfg', 'tiny_referformer_cfg', 'write_tiny_glove'
+    'load_script', 'tiny_cma_cfg', 'tiny_lbdt_cfg', 'tiny_referformer_cfg', 'write_tiny_glove'
 ]

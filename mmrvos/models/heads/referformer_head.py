@@ -118,10 +118,9 @@ class ReferFormerHead(BaseModule):
         self.train_cfg = train_cfg or dict()
         self.test_cfg = test_cfg or dict()
         self.encoder = DeformableDetrTransformerEncoder(**encoder)
-        self.decoder = DeformableDetrTransformerDecoder(**decoder)
+        self.decoder = self._build_decoder(decoder)
         self.level_embed = nn.Parameter(torch.empty(num_levels, embed_dims))
-        self.reference_points = nn.Linear(embed_dims, 2)
-        self.query_embed = nn.Embedding(num_queries, embed_dims)
+        self._init_queries()
         num_layers = self.decoder.num_layers
         self.class_embed = ModuleList([nn.Linear(embed_dims, num_classes) for _ in range(num_layers)])
         self.bbox_embed = ModuleList([MLP(embed_dims, embed_dims, 4, 3) for _ in range(num_layers)])
@@ -134,6 +133,21 @@ class ReferFormerHead(BaseModule):
         self.loss_iou = MODELS.build(loss_iou)
         if 'assigner' in self.train_cfg:
             self.assigner = TASK_UTILS.build(self.train_cfg['assigner'])
+
+    def _build_decoder(self, decoder: dict) -> nn.Module:
+        """The frame-level decoder (ReferFormer: mmdet's ``DeformableDetrTransformerDecoder``; CMA: DAB)."""
+        return DeformableDetrTransformerDecoder(**decoder)
+
+    def _init_queries(self) -> None:
+        """Build the learnt query inputs of :meth:`pre_decoder` (ReferFormer: ``reference_points``,
+        ``query_embed``)."""
+        self.reference_points = nn.Linear(self.embed_dims, 2)
+        self.query_embed = nn.Embedding(self.num_queries, self.embed_dims)
+
+    def _init_query_weights(self) -> None:
+        """Initialise the layers of :meth:`_init_queries` (official Deformable DETR)."""
+        nn.init.xavier_uniform_(self.reference_points.weight, gain=1.0)
+        nn.init.constant_(self.reference_points.bias, 0.)
 
     def _init_query_layers(self) -> None:
         """Build the layers of :meth:`forward_queries` (ReferFormer has none; SOC builds VOC here, before
@@ -150,8 +164,7 @@ class ReferFormerHead(BaseModule):
         for m in self.modules():
             if isinstance(m, MultiScaleDeformableAttention):
                 m.init_weights()
-        nn.init.xavier_uniform_(self.reference_points.weight, gain=1.0)
-        nn.init.constant_(self.reference_points.bias, 0.)
+        self._init_query_weights()
         nn.init.normal_(self.level_embed)
         bias = -math.log((1 - 0.01) / 0.01)
         for i in range(len(self.class_embed)):
