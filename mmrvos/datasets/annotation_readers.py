@@ -15,14 +15,18 @@ import scipy.io
 from mmrvos.evaluation.functional.mask_files import decode_rle, read_index_png
 
 
-def read_palette_png(path: str, obj_ids: Sequence[int],
-                     void_value: Optional[int] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+def read_palette_png(path: str,
+                     obj_ids: Sequence[int],
+                     void_value: Optional[int] = None,
+                     max_id: Optional[int] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Read an index ('P' or 'L') PNG where the pixel value is the object id (YouTube-VOS, DAVIS).
 
     Args:
         path (str): the PNG file.
         obj_ids (Sequence[int]): object ids to extract.
         void_value (int, optional): value of void pixels (DAVIS: 255). Defaults to None.
+        max_id (int, optional): clip the pixel values to at most ``max_id`` before selecting the objects
+            (Mini-Ref-SAIL-VOS: 1, as its official loader). Defaults to None.
 
     Returns:
         tuple: masks ``(n, H, W)`` uint8, and the void mask ``(H, W)`` uint8 (``None`` without
@@ -32,6 +36,8 @@ def read_palette_png(path: str, obj_ids: Sequence[int],
         ids = read_index_png(path, require_index_mode=True)
     except (OSError, ValueError, SyntaxError) as e:
         raise OSError(f'cannot read mask {path}: {e}') from e
+    if max_id is not None:
+        ids = np.minimum(ids, max_id)
     masks = np.stack([ids == obj_id for obj_id in obj_ids]) if len(obj_ids) else \
         np.zeros((0, *ids.shape), dtype=bool)
     void = None if void_value is None else (ids == void_value).astype(np.uint8)

@@ -52,7 +52,8 @@ class LoadRVOSAnnotations(BaseTransform):
     ``(0, H, W)`` mask set, so every frame has the same keys.
 
     Formats (``mask_format`` of the item): ``'palette_png'`` (``mask_path``, pixel value = object id;
-    Ref-YouTube-VOS, Ref-DAVIS17), ``'a2d_h5'`` (``mask_path``, transposed ``reMask``), ``'jhmdb_mat'``
+    Ref-YouTube-VOS, Ref-DAVIS17; values clipped to ``mask_max_id`` first where the item has one, Mini-Ref-
+    SAIL-VOS), ``'a2d_h5'`` (``mask_path``, transposed ``reMask``), ``'jhmdb_mat'``
     (``mask_path``, ``mask_index``), ``'rle'`` (``frame_masks``: one COCO RLE or None per object; MeViS),
     ``'polygon'`` (``frame_masks``: one COCO segmentation per object; RefCOCO).
 
@@ -66,7 +67,8 @@ class LoadRVOSAnnotations(BaseTransform):
         fmt = results['mask_format']
         obj_ids = results['obj_ids']
         if fmt == 'palette_png':
-            return read_palette_png(results['mask_path'], obj_ids, results.get('void_value'))
+            return read_palette_png(results['mask_path'], obj_ids, results.get('void_value'),
+                                    results.get('mask_max_id'))
         if fmt == 'a2d_h5':
             return read_a2d_masks(results['mask_path'], obj_ids), None
         if fmt == 'jhmdb_mat':
