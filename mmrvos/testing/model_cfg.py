@@ -123,7 +123,7 @@ def tiny_cma_cfg(text_encoder: Dict, num_queries: int = 5) -> Dict:
                            dropout=0.0)
     # the official padding: training batches to a multiple of 32, test episodes un-padded
     cfg['data_preprocessor'].update(type='RVOSDataPreprocessor', test_pad_size_divisor=1)
-    cfg['test_cfg']['clip_length'] = 10
+    cfg['test_cfg'].update(clip_length=10, with_resized_masks=True)
     return cfg
 
 

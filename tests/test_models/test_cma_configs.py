@@ -36,6 +36,7 @@ def test_cma_configs(config):
     assert model.affinity == dict(type='CrossModalAffinity', in_channels=256, channels=128, dropout=0.1)
     assert model.squash_beta == 1.3 and model.head.num_queries == 5
     assert (model.test_cfg.clip_length, model.test_cfg.query_selection) == (10, 'video')
+    assert model.test_cfg.with_resized_masks  # FewShotJFMetric scores the masks at the resized size
     preprocessor = model.data_preprocessor
     assert (preprocessor.pad_size_divisor, preprocessor.test_pad_size_divisor) == (32, 1)
     assert cfg.test_evaluator.type == 'FewShotJFMetric'

@@ -18,4 +18,6 @@ model = dict(
     affinity=dict(type='CrossModalAffinity', in_channels=256, channels=128, dropout=0.1),
     squash_beta=1.3,
     head=dict(type='CMAHead', dab_layer0_quirk=True),
-    test_cfg=dict(query_selection='video', clip_length=10, key_frames='all'))
+    # resized_masks: the masks also at the resized frame size (360 short side), where the official test
+    # upsamples the logits and FewShotJFMetric scores them
+    test_cfg=dict(query_selection='video', clip_length=10, key_frames='all', with_resized_masks=True))

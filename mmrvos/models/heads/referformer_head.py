@@ -67,7 +67,9 @@ class ReferFormerHead(BaseModule):
     to the frame's resized size at stride 4 and resized bilinearly to the original size
     (``mask_upsample='direct'``, the official Ref-YouTube-VOS inference), or first upsampled to the
     padded input size, thresholded, cropped and nearest-resized (``'via_input'``, the official A2D
-    evaluation). ``mask_thr`` is applied to probabilities.
+    evaluation). ``mask_thr`` is applied to probabilities. ``with_resized_masks=True`` adds
+    ``resized_masks``: the same masks at the resized frame size ``img_shape`` (the size the official few-shot
+    evaluation of CMA scores).
 
     Args:
         num_queries (int): Frame queries per frame. Defaults to 5.
@@ -640,7 +642,8 @@ class ReferFormerHead(BaseModule):
         Returns:
             list[list[InstanceData]]: Per clip, per predicted frame: ``masks`` (k, H0, W0) bool,
             ``scores`` (k,), ``labels`` (k,), ``instances_id`` (k,), ``bboxes`` (k, 4) xyxy at
-            the original size.
+            the original size, and with ``test_cfg.with_resized_masks`` ``resized_masks`` (k, h, w) bool at
+            ``img_shape``.
         """
         selection = self.test_cfg.get('query_selection', 'video')
         if selection not in ('video', 'all'):
@@ -661,13 +664,15 @@ class ReferFormerHead(BaseModule):
             else:
                 inds = torch.arange(num_queries, device=probs.device)
                 scores = probs
-            masks = self._resize_masks(logits[:, inds].transpose(0, 1), meta['img_shape'][:2], pad_shape,
-                                       (ori_h, ori_w))
+            selected, img_shape = logits[:, inds].transpose(0, 1), meta['img_shape'][:2]
+            masks = dict(masks=self._resize_masks(selected, img_shape, pad_shape, (ori_h, ori_w)))
+            if self.test_cfg.get('with_resized_masks', False):
+                masks['resized_masks'] = self._resize_masks(selected, img_shape, pad_shape, img_shape)
             factor = boxes.new_tensor([ori_w, ori_h, ori_w, ori_h])
             frame_boxes = bbox_cxcywh_to_xyxy(boxes[:, inds]) * factor
             results.append([
                 InstanceData(
-                    masks=masks[:, t],
+                    **{k: v[:, t] for k, v in masks.items()},
                     scores=scores[t],
                     labels=torch.zeros(len(inds), dtype=torch.long, device=probs.device),
                     instances_id=torch.arange(len(inds), device=probs.device),

@@ -117,6 +117,8 @@ def test_cma_predict_windows_with_cached_support(cma_cfg):
     assert calls == [3, 2, 2, 1]  # the support once, then the query in windows of 2
     assert [len(frames[t].pred_track_instances) for t in range(8)] == [0, 0, 0, 1, 1, 1, 1, 1]
     assert frames[3].pred_track_instances.masks.shape == (1, 64, 56)
+    # at test time nothing is resized here: the masks at the resized size are the same
+    assert torch.equal(frames[3].pred_track_instances.resized_masks, frames[3].pred_track_instances.masks)
 
 
 def _episode(**kwargs):

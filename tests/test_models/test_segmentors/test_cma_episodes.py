@@ -64,4 +64,6 @@ def test_tiny_cma_on_fixture_episodes(ytvos_root, tiny_text_encoder_cfg):
             assert len(pred) == 0
         else:
             assert len(pred) == 1 and tuple(pred.masks.shape[1:]) == tuple(frame.ori_shape[:2])
+            # the masks at the resized size too, where the official test scores them
+            assert tuple(pred.resized_masks.shape[1:]) == tuple(frame.img_shape[:2])
             assert min(frame.batch_input_shape) == 360  # the query's own size, un-padded
