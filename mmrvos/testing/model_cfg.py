@@ -101,6 +101,32 @@ def tiny_referformer_cfg(text_encoder: Dict, num_queries: int = 5) -> Dict:
     return cfg.to_dict()
 
 
+def tiny_cma_cfg(text_encoder: Dict, num_queries: int = 5) -> Dict:
+    """A tiny CMA for CPU tests: :func:`tiny_referformer_cfg` with CMA's parts.
+
+    ``CMA`` segmentor, ``CMAHead`` (DAB anchor queries, the official layer-0 broadcast) and a
+    ``CrossModalAffinity`` of half the model width without dropout; test windows of 10 frames and no
+    padding at test time, as the official inference.
+
+    Args:
+        text_encoder (dict): Text encoder config (see :func:`build_tiny_text_encoder_cfg`).
+        num_queries (int): Queries per frame. Defaults to 5 (the official number).
+
+    Returns:
+        dict: Model config.
+    """
+    cfg = tiny_referformer_cfg(text_encoder, num_queries)
+    embed_dims = cfg['head']['embed_dims']
+    cfg['type'] = 'CMA'
+    cfg['head']['type'] = 'CMAHead'
+    cfg['affinity'] = dict(type='CrossModalAffinity', in_channels=embed_dims, channels=embed_dims // 2,
+                           dropout=0.0)
+    # the official padding: training batches to a multiple of 32, test episodes un-padded
+    cfg['data_preprocessor'].update(type='RVOSDataPreprocessor', test_pad_size_divisor=1)
+    cfg['test_cfg'].update(clip_length=10, with_resized_masks=True)
+    return cfg
+
+
 TINY_LBDT_BASE = '_base_/models/lbdt_tiny.py'
 
 

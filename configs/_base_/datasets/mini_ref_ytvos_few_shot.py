@@ -13,52 +13,12 @@
 # frames resized to short side 360 (torchvision Resize(360) in the official code: no long-side limit). The
 # support masks are resized with the frames, the query masks stay at the original size (the metric resizes
 # them to the frame size, as the official).
-_base_ = ['./referformer_pipelines.py']
+_base_ = ['./mini_ref_few_shot_common.py']
 
 dataset_type = 'MiniRefYouTubeVOSDataset'
 data_root = 'data/mini-ref-youtube-vos/'
-backend_args = None
 fold = 1
-support_seed = 1
 episodes_per_class = 100
-
-# per clip: the episode's frames (RVOSClipSample 'given'), then ReferFormer's augmentation
-fs_train_clip_pipeline = [
-    dict(type='RVOSClipSample'), {{_base_.rf_flip_transforms}}, {{_base_.rf_photometric}},
-    {{_base_.rf_multiscale}}
-]
-# scale (w, h) = (huge, 360): the short side becomes 360 whatever the long side (mmcv rounds, torchvision
-# truncates the long side: they may differ by one pixel)
-fs_test_resize = dict(type='Resize', scale=(100000, 360), keep_ratio=True)
-fs_test_support_pipeline = [
-    dict(type='RVOSClipSample'),
-    dict(
-        type='TransformBroadcaster',
-        transforms=[
-            dict(type='LoadRVOSFrame', backend_args=backend_args),
-            dict(type='LoadRVOSAnnotations'), fs_test_resize
-        ])
-]
-fs_test_query_pipeline = [
-    dict(type='RVOSClipSample'),
-    dict(
-        type='TransformBroadcaster',
-        transforms=[
-            dict(type='LoadRVOSFrame', backend_args=backend_args), fs_test_resize,
-            dict(type='LoadRVOSAnnotations')
-        ])
-]
-fs_train_pipeline = [
-    dict(type='LoadFewShotEpisode', support_pipeline=fs_train_clip_pipeline),
-    dict(type='PackFewShotInputs')
-]
-fs_test_pipeline = [
-    dict(
-        type='LoadFewShotEpisode',
-        support_pipeline=fs_test_support_pipeline,
-        query_pipeline=fs_test_query_pipeline),
-    dict(type='PackFewShotInputs')
-]
 
 train_dataloader = dict(
     batch_size=1,
@@ -72,21 +32,7 @@ train_dataloader = dict(
         support_frames=5,
         query_frames=5,
         dataset=dict(type=dataset_type, data_root=data_root),
-        pipeline=fs_train_pipeline))
+        pipeline={{_base_.fs_train_pipeline}}))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='FewShotEpisodeDataset',
-        fold=fold,
-        test_mode=True,
-        support_frames=5,
-        support_seed=support_seed,
-        dataset=dict(type=dataset_type, data_root=data_root, test_mode=True),
-        pipeline=fs_test_pipeline))
+    dataset=dict(fold=fold, dataset=dict(type=dataset_type, data_root=data_root, test_mode=True)))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='FewShotJFMetric')
-test_evaluator = val_evaluator

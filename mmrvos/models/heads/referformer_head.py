@@ -67,7 +67,9 @@ class ReferFormerHead(BaseModule):
     to the frame's resized size at stride 4 and resized bilinearly to the original size
     (``mask_upsample='direct'``, the official Ref-YouTube-VOS inference), or first upsampled to the
     padded input size, thresholded, cropped and nearest-resized (``'via_input'``, the official A2D
-    evaluation). ``mask_thr`` is applied to probabilities.
+    evaluation). ``mask_thr`` is applied to probabilities. ``with_resized_masks=True`` adds
+    ``resized_masks``: the same masks at the resized frame size ``img_shape`` (the size the official few-shot
+    evaluation of CMA scores).
 
     Args:
         num_queries (int): Frame queries per frame. Defaults to 5.
@@ -118,10 +120,9 @@ class ReferFormerHead(BaseModule):
         self.train_cfg = train_cfg or dict()
         self.test_cfg = test_cfg or dict()
         self.encoder = DeformableDetrTransformerEncoder(**encoder)
-        self.decoder = DeformableDetrTransformerDecoder(**decoder)
+        self.decoder = self._build_decoder(decoder)
         self.level_embed = nn.Parameter(torch.empty(num_levels, embed_dims))
-        self.reference_points = nn.Linear(embed_dims, 2)
-        self.query_embed = nn.Embedding(num_queries, embed_dims)
+        self._init_queries()
         num_layers = self.decoder.num_layers
         self.class_embed = ModuleList([nn.Linear(embed_dims, num_classes) for _ in range(num_layers)])
         self.bbox_embed = ModuleList([MLP(embed_dims, embed_dims, 4, 3) for _ in range(num_layers)])
@@ -134,6 +135,21 @@ class ReferFormerHead(BaseModule):
         self.loss_iou = MODELS.build(loss_iou)
         if 'assigner' in self.train_cfg:
             self.assigner = TASK_UTILS.build(self.train_cfg['assigner'])
+
+    def _build_decoder(self, decoder: dict) -> nn.Module:
+        """The frame-level decoder (ReferFormer: mmdet's ``DeformableDetrTransformerDecoder``; CMA: DAB)."""
+        return DeformableDetrTransformerDecoder(**decoder)
+
+    def _init_queries(self) -> None:
+        """Build the learnt query inputs of :meth:`pre_decoder` (ReferFormer: ``reference_points``,
+        ``query_embed``)."""
+        self.reference_points = nn.Linear(self.embed_dims, 2)
+        self.query_embed = nn.Embedding(self.num_queries, self.embed_dims)
+
+    def _init_query_weights(self) -> None:
+        """Initialise the layers of :meth:`_init_queries` (official Deformable DETR)."""
+        nn.init.xavier_uniform_(self.reference_points.weight, gain=1.0)
+        nn.init.constant_(self.reference_points.bias, 0.)
 
     def _init_query_layers(self) -> None:
         """Build the layers of :meth:`forward_queries` (ReferFormer has none; SOC builds VOC here, before
@@ -150,8 +166,7 @@ class ReferFormerHead(BaseModule):
         for m in self.modules():
             if isinstance(m, MultiScaleDeformableAttention):
                 m.init_weights()
-        nn.init.xavier_uniform_(self.reference_points.weight, gain=1.0)
-        nn.init.constant_(self.reference_points.bias, 0.)
+        self._init_query_weights()
         nn.init.normal_(self.level_embed)
         bias = -math.log((1 - 0.01) / 0.01)
         for i in range(len(self.class_embed)):
@@ -627,7 +642,8 @@ class ReferFormerHead(BaseModule):
         Returns:
             list[list[InstanceData]]: Per clip, per predicted frame: ``masks`` (k, H0, W0) bool,
             ``scores`` (k,), ``labels`` (k,), ``instances_id`` (k,), ``bboxes`` (k, 4) xyxy at
-            the original size.
+            the original size, and with ``test_cfg.with_resized_masks`` ``resized_masks`` (k, h, w) bool at
+            ``img_shape``.
         """
         selection = self.test_cfg.get('query_selection', 'video')
         if selection not in ('video', 'all'):
@@ -648,13 +664,15 @@ class ReferFormerHead(BaseModule):
             else:
                 inds = torch.arange(num_queries, device=probs.device)
                 scores = probs
-            masks = self._resize_masks(logits[:, inds].transpose(0, 1), meta['img_shape'][:2], pad_shape,
-                                       (ori_h, ori_w))
+            selected, img_shape = logits[:, inds].transpose(0, 1), meta['img_shape'][:2]
+            masks = dict(masks=self._resize_masks(selected, img_shape, pad_shape, (ori_h, ori_w)))
+            if self.test_cfg.get('with_resized_masks', False):
+                masks['resized_masks'] = self._resize_masks(selected, img_shape, pad_shape, img_shape)
             factor = boxes.new_tensor([ori_w, ori_h, ori_w, ori_h])
             frame_boxes = bbox_cxcywh_to_xyxy(boxes[:, inds]) * factor
             results.append([
                 InstanceData(
-                    masks=masks[:, t],
+                    **{k: v[:, t] for k, v in masks.items()},
                     scores=scores[t],
                     labels=torch.zeros(len(inds), dtype=torch.long, device=probs.device),
                     instances_id=torch.arange(len(inds), device=probs.device),

@@ -1,5 +1,5 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch.nn.functional as F
 from mmdet.models.layers import SinePositionalEncoding
@@ -92,8 +92,8 @@ class VisionLanguageFusionNeck(BaseModule):
             text (dict[str, Tensor]): Output of the text encoder.
         """
 
-    def forward(self, feats: Sequence[Tensor], frame_masks: Tensor, num_frames: int,
-                text: Dict[str, Tensor]) -> Dict[str, List[Tensor]]:
+    def forward(self, feats: Sequence[Tensor], frame_masks: Tensor, num_frames: int, text: Dict[str, Tensor],
+                proj_transform: Optional[Callable[[Tensor], Tensor]] = None) -> Dict[str, List[Tensor]]:
         """Project and fuse.
 
         Args:
@@ -103,6 +103,8 @@ class VisionLanguageFusionNeck(BaseModule):
             num_frames (int): Frames per clip T.
             text (dict[str, Tensor]): Output of the text encoder (``word_feats`` (N, S, C),
                 ``word_mask`` (N, S) True at padding, ``word_pos`` (N, S, C)).
+            proj_transform (callable, optional): Applied to the projected maps of the backbone stages (not
+                the extra stride-64 level) before the fusion, e.g. CMA's support squash. Defaults to None.
 
         Returns:
             dict: ``feats`` / ``masks`` / ``pos``: lists of ``num_levels`` tensors (N*T, C, h, w),
@@ -111,6 +113,8 @@ class VisionLanguageFusionNeck(BaseModule):
         outs = dict(feats=[], masks=[], pos=[])
         for level in range(self.num_levels):
             projected = self.input_proj[level](feats[min(level, len(feats) - 1)])
+            if proj_transform is not None and level < len(feats):
+                projected = proj_transform(projected)
             mask = resize_padding_mask(frame_masks, projected.shape[-2:])
             pos = self.positional_encoding(mask)
             self.fuse_vision_to_language(outs, level, projected, mask, pos, num_frames, text)

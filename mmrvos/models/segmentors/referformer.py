@@ -78,7 +78,7 @@ class ReferFormer(BaseRVOSSegmentor):
 
     def extract_feat(self, inputs: Tensor, data_samples: TrackSampleList,
                      batch_frames: Optional[List[List[int]]] = None,
-                     text: Optional[Dict[str, Tensor]] = None) -> dict:
+                     text: Optional[Dict[str, Tensor]] = None, **neck_kwargs) -> dict:
         """Run backbone, text encoder and neck; keep the key frames after the backbone.
 
         Args:
@@ -88,6 +88,7 @@ class ReferFormer(BaseRVOSSegmentor):
                 same number per clip (see :meth:`get_key_frames`). None keeps all.
             text (dict, optional): The text encoder's output for these clips' sentences, when the caller
                 has it already (:meth:`predict` encodes the sentences once for all windows of a video).
+            **neck_kwargs: Extra arguments of the neck (e.g. CMA's ``proj_transform``).
 
         Returns:
             dict: The keyword arguments of the head's ``forward``: ``neck_outs`` (see the neck; 4 levels,
@@ -110,7 +111,7 @@ class ReferFormer(BaseRVOSSegmentor):
             feats = [f.index_select(0, index) for f in feats]
             padding_masks = padding_masks.index_select(0, index)
         img_sizes = inputs.new_tensor([s[0].metainfo['img_shape'][:2] for s in data_samples])
-        neck_outs = self.neck(feats[1:], padding_masks, num_frames, text)
+        neck_outs = self.neck(feats[1:], padding_masks, num_frames, text, **neck_kwargs)
         return dict(neck_outs=neck_outs, stride4_feats=feats[0],
                     stride4_mask=resize_padding_mask(padding_masks, feats[0].shape[-2:]), text=text,
                     img_sizes=img_sizes, num_frames=num_frames)
