@@ -458,3 +458,10 @@ def test_config_folds_36_training_classes_x_100_episodes_12_test_classes(tmp_pat
         classes = {ep['support_video'].rsplit('_', 1)[0], ep['query_video'].rsplit('_', 1)[0]}
         assert classes == {ep['class_name']}
     assert {test.get_data_info(i)['episode']['class_name'] for i in range(len(test))} == held_out
+
+
+@pytest.mark.parametrize('config', [YTVOS_CONFIG, SAIL_CONFIG])
+def test_few_shot_configs_use_the_loops_that_fill_work_dir(config):
+    cfg = get_config(config)
+    assert cfg.val_cfg.type == 'RVOSValLoop' and cfg.test_cfg.type == 'RVOSTestLoop'
+    assert cfg.test_evaluator.type == 'FewShotJFMetric'

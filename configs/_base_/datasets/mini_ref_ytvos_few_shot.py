@@ -90,3 +90,6 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(type='FewShotJFMetric')
 test_evaluator = val_evaluator
+# mmrvos's loops fill '{work_dir}' in FewShotJFMetric's outfile_prefix (episodes.jsonl follows --work-dir)
+val_cfg = dict(type='RVOSValLoop', on_broken_video='stop')
+test_cfg = dict(type='RVOSTestLoop', on_broken_video='stop')
