@@ -465,3 +465,17 @@ def test_few_shot_configs_use_the_loops_that_fill_work_dir(config):
     cfg = get_config(config)
     assert cfg.val_cfg.type == 'RVOSValLoop' and cfg.test_cfg.type == 'RVOSTestLoop'
     assert cfg.test_evaluator.type == 'FewShotJFMetric'
+
+
+def test_skip_finished_leaves_out_the_episodes_of_the_jsonl(ytvos_root, tmp_path):
+    cfg = dict(type='FewShotEpisodeDataset', fold=1, test_mode=True,
+               dataset=dict(type='MiniRefYouTubeVOSDataset', data_root=str(ytvos_root), test_mode=True))
+    full = DATASETS.build(cfg)
+    done = [full.get_data_info(i)['episode'] for i in range(0, len(full), 2)]
+    (tmp_path / 'episodes.jsonl').write_text(
+        ''.join(json.dumps(dict(episode=e)) + '\n' for e in done) + '{"cut by a cra')
+    resumed = DATASETS.build(dict(cfg, skip_finished=str(tmp_path)))
+    left = [resumed.get_data_info(i)['episode'] for i in range(len(resumed))]
+    assert len(left) == len(full) - len(done) and len(done) >= 1
+    assert not {json.dumps(e, sort_keys=True) for e in left} & {json.dumps(e, sort_keys=True) for e in done}
+    assert len(DATASETS.build(dict(cfg, skip_finished=str(tmp_path / 'none')))) == len(full)
