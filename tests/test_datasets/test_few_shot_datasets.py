@@ -479,3 +479,12 @@ def test_skip_finished_leaves_out_the_episodes_of_the_jsonl(ytvos_root, tmp_path
     assert len(left) == len(full) - len(done) and len(done) >= 1
     assert not {json.dumps(e, sort_keys=True) for e in left} & {json.dumps(e, sort_keys=True) for e in done}
     assert len(DATASETS.build(dict(cfg, skip_finished=str(tmp_path / 'none')))) == len(full)
+
+
+@pytest.mark.parametrize('hw,out', [((480, 854), (360, 640)), ((854, 480), (640, 360)),
+                                    ((360, 500), (360, 500))])
+def test_short_side_resize_truncates_the_long_side_as_torchvision(hw, out):
+    from mmrvos.registry import TRANSFORMS
+    resize = TRANSFORMS.build(get_config(YTVOS_CONFIG).fs_test_resize)
+    res = resize(dict(img=np.zeros(hw + (3, ), np.uint8), img_shape=hw, ori_shape=hw))
+    assert res['img'].shape[:2] == out and res['img_shape'] == out

@@ -27,9 +27,8 @@ fs_train_clip_pipeline = [
     dict(type='RVOSClipSample'), {{_base_.rf_flip_transforms}}, {{_base_.rf_photometric}},
     {{_base_.rf_multiscale}}
 ]
-# scale (w, h) = (huge, 360): the short side becomes 360 whatever the long side (mmcv rounds, torchvision
-# truncates the long side: they may differ by one pixel)
-fs_test_resize = dict(type='Resize', scale=(100000, 360), keep_ratio=True)
+# torchvision Resize(360): short side 360, long side truncated (480x854 -> 360x640)
+fs_test_resize = dict(type='ShortSideResize', short_side=360)
 fs_test_support_pipeline = [
     dict(type='RVOSClipSample'),
     dict(
