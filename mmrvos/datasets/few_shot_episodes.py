@@ -1,6 +1,8 @@
 # Copyright (c) mmrvos contributors. All rights reserved.
 """Few-shot RVOS episodes (CMA, hengliusky/Few_shot_RVOS): class folds and the episode sampler."""
 import copy
+import json
+import os.path as osp
 import random
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -110,6 +112,10 @@ class FewShotEpisodeDataset(Dataset):
             Defaults to ``'warn'``.
         pipeline (list[dict]): the episode pipeline. Defaults to ().
         lazy_init (bool): defer building the episodes to :meth:`full_init`. Defaults to False.
+        skip_finished (str, optional): an ``episodes.jsonl`` written by ``FewShotJFMetric`` (or its
+            folder): test episodes already in it (same fold, seed, support, query video and expression) are
+            left out, so a resumed test run does not run the model on them again (the metric's
+            ``resume=True`` then merges the file). Defaults to None.
     """
 
     def __init__(self,
@@ -122,7 +128,8 @@ class FewShotEpisodeDataset(Dataset):
                  support_seed: int = 1,
                  small_classes: str = 'warn',
                  pipeline: Sequence[dict] = (),
-                 lazy_init: bool = False):
+                 lazy_init: bool = False,
+                 skip_finished: Optional[str] = None):
         if small_classes not in ('warn', 'error'):
             raise ValueError(f'small_classes must be "warn" or "error", got {small_classes!r}')
         if episodes_per_class < 1 or support_frames < 1 or query_frames < 1:
@@ -142,6 +149,7 @@ class FewShotEpisodeDataset(Dataset):
         self.query_frames = query_frames
         self.support_seed = support_seed
         self.small_classes_mode = small_classes
+        self.skip_finished = skip_finished
         with DefaultScope.overwrite_default_scope('mmrvos'):
             self.pipeline = Compose(list(pipeline))
         self.small_classes: Dict[int, List[str]] = {}
@@ -190,6 +198,35 @@ class FewShotEpisodeDataset(Dataset):
         self.episode_class_ids = [c for c in self.class_ids if c not in self.small_classes]
         self.test_episodes = self._build_test_episodes() if self.test_mode else None
         self._fully_initialized = True
+        if self.test_mode and self.skip_finished:
+            self._drop_finished_episodes()
+
+    @staticmethod
+    def _identity(episode: dict) -> tuple:
+        return tuple(str(episode.get(k)) for k in ('fold', 'class_id', 'support_video', 'support_obj_id',
+                                                   'support_exp_id', 'support_seed', 'query_video',
+                                                   'query_exp_id'))
+
+    def _drop_finished_episodes(self) -> None:
+        """Leave out the test episodes recorded in ``skip_finished`` (a missing file skips nothing)."""
+        path = self.skip_finished
+        if osp.isdir(path):
+            path = osp.join(path, 'episodes.jsonl')
+        if not osp.isfile(path):
+            return
+        done = set()
+        with open(path) as f:
+            for line in f:
+                try:
+                    done.add(self._identity(json.loads(line)['episode']))
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut by a crash: that episode is run again
+        keep = [ep for i, ep in enumerate(self.test_episodes)
+                if self._identity(self.get_data_info(i)['episode']) not in done]
+        MMLogger.get_current_instance().info(
+            f'FewShotEpisodeDataset fold {self.fold}: {len(self.test_episodes) - len(keep)} finished '
+            f'episode(s) in {path} skipped, {len(keep)} to run')
+        self.test_episodes = keep
 
     def _report_small_classes(self) -> None:
         if not self.small_classes:

@@ -458,3 +458,33 @@ def test_config_folds_36_training_classes_x_100_episodes_12_test_classes(tmp_pat
         classes = {ep['support_video'].rsplit('_', 1)[0], ep['query_video'].rsplit('_', 1)[0]}
         assert classes == {ep['class_name']}
     assert {test.get_data_info(i)['episode']['class_name'] for i in range(len(test))} == held_out
+
+
+@pytest.mark.parametrize('config', [YTVOS_CONFIG, SAIL_CONFIG])
+def test_few_shot_configs_use_the_loops_that_fill_work_dir(config):
+    cfg = get_config(config)
+    assert cfg.val_cfg.type == 'RVOSValLoop' and cfg.test_cfg.type == 'RVOSTestLoop'
+    assert cfg.test_evaluator.type == 'FewShotJFMetric'
+
+
+def test_skip_finished_leaves_out_the_episodes_of_the_jsonl(ytvos_root, tmp_path):
+    cfg = dict(type='FewShotEpisodeDataset', fold=1, test_mode=True,
+               dataset=dict(type='MiniRefYouTubeVOSDataset', data_root=str(ytvos_root), test_mode=True))
+    full = DATASETS.build(cfg)
+    done = [full.get_data_info(i)['episode'] for i in range(0, len(full), 2)]
+    (tmp_path / 'episodes.jsonl').write_text(
+        ''.join(json.dumps(dict(episode=e)) + '\n' for e in done) + '{"cut by a cra')
+    resumed = DATASETS.build(dict(cfg, skip_finished=str(tmp_path)))
+    left = [resumed.get_data_info(i)['episode'] for i in range(len(resumed))]
+    assert len(left) == len(full) - len(done) and len(done) >= 1
+    assert not {json.dumps(e, sort_keys=True) for e in left} & {json.dumps(e, sort_keys=True) for e in done}
+    assert len(DATASETS.build(dict(cfg, skip_finished=str(tmp_path / 'none')))) == len(full)
+
+
+@pytest.mark.parametrize('hw,out', [((480, 854), (360, 640)), ((854, 480), (640, 360)),
+                                    ((360, 500), (360, 500))])
+def test_short_side_resize_truncates_the_long_side_as_torchvision(hw, out):
+    from mmrvos.registry import TRANSFORMS
+    resize = TRANSFORMS.build(get_config(YTVOS_CONFIG).fs_test_resize)
+    res = resize(dict(img=np.zeros(hw + (3, ), np.uint8), img_shape=hw, ori_shape=hw))
+    assert res['img'].shape[:2] == out and res['img_shape'] == out

@@ -11,7 +11,8 @@ fs_train_clip_pipeline = [
 ]
 # scale (w, h) = (huge, 360): the short side becomes 360 whatever the long side (mmcv rounds, torchvision
 # truncates the long side: they may differ by one pixel)
-fs_test_resize = dict(type='Resize', scale=(100000, 360), keep_ratio=True)
+# torchvision Resize(360): short side 360, long side truncated (480x854 -> 360x640)
+fs_test_resize = dict(type='ShortSideResize', short_side=360)
 fs_test_support_pipeline = [
     dict(type='RVOSClipSample'),
     dict(
@@ -58,3 +59,6 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(type='FewShotJFMetric')
 test_evaluator = val_evaluator
+
+val_cfg = dict(type='RVOSValLoop', on_broken_video='stop')
+test_cfg = dict(type='RVOSTestLoop', on_broken_video='stop')

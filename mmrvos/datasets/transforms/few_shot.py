@@ -6,6 +6,7 @@ from typing import List, Optional, Sequence
 import torch
 import torch.nn.functional as F
 from mmcv.transforms import BaseTransform
+from mmdet.datasets.transforms import Resize
 from mmengine.dataset import Compose
 from mmengine.logging import MMLogger
 
@@ -98,6 +99,31 @@ class LoadFewShotEpisode(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(support_pipeline={self.support_pipeline}, '
                 f'query_pipeline={self.query_pipeline})')
+
+
+@TRANSFORMS.register_module()
+class ShortSideResize(Resize):
+    """mmdet's ``Resize`` to a short side of ``short_side`` with the long side truncated, as
+    torchvision's ``Resize(short_side)`` (480x854 -> 360x640, where ``keep_ratio`` rounds to 360x641).
+    Image, masks, boxes and ``scale_factor`` follow mmdet's ``Resize``.
+
+    Args:
+        short_side (int): the short side after resizing. Defaults to 360.
+    """
+
+    def __init__(self, short_side: int = 360, **kwargs):
+        super().__init__(scale=(short_side, short_side), keep_ratio=False, **kwargs)
+        self.short_side = short_side
+
+    def transform(self, results: dict) -> dict:
+        h, w = results['img'].shape[:2]
+        short = min(h, w)
+        if h <= w:
+            size = (int(self.short_side * w / short), self.short_side)  # (w, h)
+        else:
+            size = (self.short_side, int(self.short_side * h / short))
+        self.scale = size  # mmdet's Resize reads self.scale at every call
+        return super().transform(results)
 
 
 @TRANSFORMS.register_module()
