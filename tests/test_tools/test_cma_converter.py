@@ -5,8 +5,8 @@ No official code is used: :func:`official_cma_keys` restates the key layout of t
 (``hengliusky/Few_shot_RVOS@50e0f1d``, ``models/cma.py``, ``use_dab=True``, ``--with_box_refine``): the
 official ReferFormer's layout (``test_referformer_converter.py``) without its sentence queries
 (``query_embed``, ``transformer.reference_points``) plus the DAB queries and the affinity module. With
-``roberta-base`` it has the 827 entries of the official model (the same key set as the official model built
-on CPU, see docs/model_conversion.md).
+``roberta-base`` it has the 827 entries of the official model; with the 2-layer RoBERTa of the CPU parity run
+(docs/model_conversion.md) it gave exactly (same keys, same order) the 667 keys of the official model.
 """
 import pytest
 import torch
@@ -21,13 +21,18 @@ AFFINITY = ('support_qkv', 'query_qkv')
 
 
 def official_cma_keys(**layout):
-    """State-dict keys of the official ``CMA`` (DAB queries, box refinement)."""
+    """State-dict keys of the official ``CMA`` (DAB queries, box refinement), in its order."""
     dec_layers = layout.get('dec_layers', 4)
-    keys = [k for k in official_referformer_keys(**layout)
-            if k != 'query_embed.weight' and not k.startswith('transformer.reference_points.')]
-    keys += [f'transformer.decoder.{m}.layers.{i}.{p}' for m in ('query_scale', 'ref_point_head')
-             for i in range(2) for p in WB]
-    keys += ['tgt_embed.weight', 'refpoint_embed.weight']
+    dab_decoder = [f'transformer.decoder.{m}.layers.{i}.{p}' for m in ('query_scale', 'ref_point_head')
+                   for i in range(2) for p in WB]
+    keys = []
+    for key in official_referformer_keys(**layout):
+        if key == 'transformer.decoder.bbox_embed.0.layers.0.weight':
+            keys += dab_decoder
+        if key == 'query_embed.weight':
+            keys += ['tgt_embed.weight', 'refpoint_embed.weight']
+        elif not key.startswith('transformer.reference_points.'):
+            keys.append(key)
     keys += [f'{b}.{m}.{p}' for b in AFFINITY for m in ('query', 'Key', 'Value') for p in WB]
     keys += [f'{m}.{p}' for m in ('conv_q', 'layer_norm') for p in WB]
     assert sum(k.startswith('bbox_embed.') for k in keys) == dec_layers * 6
