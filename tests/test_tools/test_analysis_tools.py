@@ -203,8 +203,10 @@ def test_peak_memory_probe_sees_an_allocation():
         block = np.ones(64 * 2**20, np.uint8)  # 64 MiB, touched
         del block
     assert big.traced_mib >= 63 > small.traced_mib
+    # the RSS figure is the growth of the process's high-water mark (ru_maxrss): after earlier tests have
+    # raised that mark, a 64 MiB block may fit under it and add nothing, so only its sign is checked here
     if big.rss_mib is not None:  # Linux
-        assert big.rss_mib >= 50
+        assert big.rss_mib >= 0
 
 
 def _write_run(work_dir, run, lines, folder='vis_data'):
